@@ -1,0 +1,165 @@
+"""The voluntary IRIS-like certification scheme and its audits.
+
+Seed 001, Part III.B: a recruiter completes capacity-building training,
+passes an initial audit, then faces surveillance audits every six months
+for two years, a recertification audit, and yearly audits after that.
+Part III.C: audits are announced (so abuse can be hidden), may be
+subcontracted to weaker auditors, are softened by audit firms competing for
+clients, and stay confidential (findings do not reach the state);
+complaints go to the auditor first. Each of these is a lever in
+``certification.*``, and whether cheating pays follows from them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.recruiters import CERTIFIED, FEE_CHARGING, HOLDS_LABEL, NOT_CERTIFYING, TRAINING
+
+if TYPE_CHECKING:
+    from sim.model import RecruitmentModel
+
+
+class CertificationScheme:
+    """Scheme manager plus its accredited auditors; not an agent, an institution the model owns."""
+
+    def __init__(self, model: RecruitmentModel):
+        self.model = model
+        self.config = model.config.certification
+
+    def audit_detection_prob(self) -> float:
+        """Chance an audit finds and reports a certified recruiter's abuse.
+
+        Auditor quality is averaged over own and subcontracted audits;
+        advance notice lets the recruiter hide a share of abuse; a lenient
+        auditor leaves some findings out of its report.
+        """
+        c = self.config
+        quality = (1 - c.subcontract_share) * c.auditor_quality + c.subcontract_share * c.subcontractor_quality
+        if c.announced:
+            quality *= 1.0 - c.concealment
+        return quality * (1.0 - c.leniency)
+
+    def perceived_catch_rate(self, volume: np.ndarray) -> np.ndarray:
+        """Monthly chance, as recruiters reckon it, that a cheating certified recruiter loses its label.
+
+        Two routes: the next audit, and complaints from the ``volume``
+        workers it places a month that survive the auditor and are upheld
+        by the scheme manager. Fear of retaliation silences complaints, so
+        anti-retaliation protection strengthens this route.
+        """
+        from sim.voice import fear_of_retaliation
+
+        c = self.config
+        audits = self.audit_detection_prob() / c.surveillance_interval_months
+        heard = self.model.config.market.complaint_prob * (1.0 - fear_of_retaliation(self.model))
+        if c.complaint_exhaustion:
+            heard *= 1.0 - c.auditor_dismiss_prob
+        upheld = heard * c.auditor_quality
+        complaints = 1.0 - (1.0 - upheld) ** volume
+        return 1.0 - (1.0 - audits) * (1.0 - complaints)
+
+    def start_training(self, rows: np.ndarray) -> None:
+        """Fee-charging recruiters who decided to certify begin the capacity-building course."""
+        r = self.model.recruiters
+        r.cert_stage[rows] = TRAINING
+        r.stage_months[rows] = 0
+
+    def receive_complaints(self, about: np.ndarray) -> None:
+        """Complaints about certified recruiters enter the scheme's route.
+
+        With complaint exhaustion the auditor hears them first and dismisses
+        some; the rest reach the scheme manager after a delay.
+        """
+        if not self.config.enabled or len(about) == 0:
+            return
+        r = self.model.recruiters
+        delay = 0
+        if self.config.complaint_exhaustion:
+            about = about[self.model.rng.random(len(about)) >= self.config.auditor_dismiss_prob]
+            delay = self.config.exhaustion_months
+        np.add.at(r.scheme_queue[:, delay], about, 1)
+
+    def advance(self) -> dict:
+        """One month of the scheme: training, audits due, complaints arriving; returns counts."""
+        model = self.model
+        r = model.recruiters
+        c = self.config
+        ledger = model.ledger
+        n = r.n
+        active = r.active[:n]
+        detected_rows = []
+
+        training = np.flatnonzero(active & (r.cert_stage[:n] == TRAINING))
+        if c.training_months > 0 and len(training):
+            monthly = c.training_cost / c.training_months
+            r.cash[training] -= monthly
+            ledger.transfer("recruiters", "scheme", monthly * len(training), "certification_costs")
+        r.stage_months[training] += 1
+        ready = training[r.stage_months[training] >= c.training_months]
+        if c.training_months == 0 and len(ready):
+            r.cash[ready] -= c.training_cost
+            ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
+        r.cash[ready] -= c.audit_cost
+        ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
+        passed = ready[~self._finds_abuse(ready)]
+        failed = np.setdiff1d(ready, passed)
+        r.cert_stage[failed] = NOT_CERTIFYING
+        self.certify(passed)
+
+        holders = np.flatnonzero(active & (r.cert_stage[:n] == HOLDS_LABEL))
+        r.certified_months[holders] += 1
+        r.next_audit[holders] -= 1
+        due = holders[r.next_audit[holders] <= 0]
+        recert = r.certified_months[due] == c.surveillance_period_months
+        cost = np.where(recert, c.audit_cost, c.surveillance_cost)
+        r.cash[due] -= cost
+        ledger.transfer("recruiters", "scheme", cost.sum(), "certification_costs")
+        in_surveillance = r.certified_months[due] < c.surveillance_period_months
+        r.next_audit[due] = np.where(in_surveillance, c.surveillance_interval_months, c.recertified_interval_months)
+        caught_by_audit = due[self._finds_abuse(due)]
+        detected_rows.append(caught_by_audit)
+
+        arrived = r.scheme_queue[:n, 0].copy()
+        r.scheme_queue[:n, :-1] = r.scheme_queue[:n, 1:]
+        r.scheme_queue[:n, -1] = 0
+        heard = np.flatnonzero(active & (arrived > 0) & (r.cert_stage[:n] == HOLDS_LABEL))
+        investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < c.auditor_quality)]
+        detected_rows.append(investigated)
+
+        withdrawn = np.unique(np.concatenate(detected_rows)) if detected_rows else np.zeros(0, int)
+        self.withdraw(withdrawn)
+        if not c.confidential and len(withdrawn):
+            model.regulator.refer(withdrawn)
+        return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
+                "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
+
+    def _violating(self, rows: np.ndarray) -> np.ndarray:
+        r = self.model.recruiters
+        return r.overcharges[rows] | r.deceives[rows]
+
+    def _finds_abuse(self, rows: np.ndarray) -> np.ndarray:
+        """Which audited recruiters are abusing and get caught (the draw is made for all rows)."""
+        draw = self.model.rng.random(len(rows)) < self.audit_detection_prob()
+        return self._violating(rows) & draw
+
+    def certify(self, rows: np.ndarray) -> None:
+        """Grant the label: the recruiter now follows the Employer Pays Principle (unless it cheats)."""
+        r = self.model.recruiters
+        r.kind[rows] = CERTIFIED
+        r.cert_stage[rows] = HOLDS_LABEL
+        r.certified_months[rows] = 0
+        r.next_audit[rows] = self.config.surveillance_interval_months
+        r.overcharges[rows] = False
+        r.churns[rows] = False
+        self.model.refresh_views(rows)
+
+    def withdraw(self, rows: np.ndarray) -> None:
+        """Take the label away (failed audit, upheld complaint, or the recruiter's own choice)."""
+        r = self.model.recruiters
+        r.kind[rows] = FEE_CHARGING
+        r.cert_stage[rows] = NOT_CERTIFYING
+        r.overcharges[rows] = False
+        self.model.refresh_views(rows)

@@ -1,0 +1,454 @@
+"""The ``recruitsim`` command: Hydra composes the config, one run writes its files.
+
+``main()`` is the console entry point. Before handing over to Hydra it
+composes the config itself (Hydra's compose API) and validates it, so that a
+mistyped key, a wrong type, an unknown option or an out-of-range value stops
+the command with a short message and exit status 2, before Hydra creates any
+output directory. For a sweep (``-m``) it checks every value of every swept
+key the same way, before the first job starts.
+
+The Hydra task is a thin wrapper around :func:`run_from_config`, a plain
+function that tests and notebooks call directly. Heavy modules (the model,
+Mesa, pandas) are imported only when a run starts, so ``recruitsim --help``
+and configuration errors answer quickly.
+
+Exit status: 0 success; 2 invalid configuration; 1 anything else (including
+Hydra's own errors when Hydra flags such as ``--cfg`` are used).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import sys
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import hydra
+from omegaconf import DictConfig
+
+from sim.config import ConfigError, RecruitsimConfig, register_configs, validate
+
+#: The configs/ folder of the repository (the package is installed editable).
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_NAME = "config"
+EXIT_BAD_CONFIG = 2
+
+#: The file that lists every key of each group, for error messages.
+GROUP_FILES = {
+    "market": "market/default.yaml",
+    "policy": "policy/no_rule.yaml",
+    "certification": "certification/voluntary.yaml",
+    "society": "society/default.yaml",
+    "run": "run/default.yaml",
+}
+
+#: Outcomes shown after a run, in this order (all of them are in summary.json).
+HEADLINE = ("placements", "mean_fee_months", "indebted_share", "debt_bondage_share",
+            "mean_payback_months", "certified_share")
+
+
+class InvalidConfig(Exception):
+    """A configuration the command refuses; ``str()`` is the short message for the user."""
+
+
+# --------------------------------------------------------------------------- composing and checking
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """Compose ``configs/config.yaml`` with Hydra overrides, as the command would.
+
+    Raises Hydra's and OmegaConf's exceptions unchanged (see :func:`explain`).
+    """
+    from hydra import compose, initialize_config_dir
+
+    register_configs()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="recruitsim"):
+        return compose(config_name=CONFIG_NAME, overrides=list(overrides))
+
+
+def check_config(cfg: DictConfig | RecruitsimConfig) -> RecruitsimConfig:
+    """Validate a composed config and return it typed.
+
+    Beyond :func:`sim.config.validate` (ranges), refuses keys that are not in
+    the schema, which a ``+key=value`` override could otherwise slip past
+    Hydra's type check and the model would silently ignore.
+
+    Raises:
+        ConfigError: naming the first bad key, its value and what is allowed.
+    """
+    typed = validate(cfg)
+    if isinstance(cfg, DictConfig):
+        for key in _unknown_keys(cfg, typed, ""):
+            raise ConfigError(key, _select(cfg, key), "no such key in the schema (sim/config.py)")
+    return typed
+
+
+def _unknown_keys(node: DictConfig, typed: Any, prefix: str) -> Iterable[str]:
+    names = {f.name for f in dataclasses.fields(typed)}
+    for key in node.keys():
+        if key not in names:
+            yield f"{prefix}{key}"
+            continue
+        child = getattr(typed, str(key))
+        if dataclasses.is_dataclass(child):
+            yield from _unknown_keys(node[key], child, f"{prefix}{key}.")
+
+
+def _select(cfg: DictConfig, key: str) -> Any:
+    from omegaconf import OmegaConf
+
+    value = OmegaConf.select(cfg, key)
+    return OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
+
+
+def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConfig | None:
+    """Compose and validate what the command line asks for, before Hydra runs anything.
+
+    For a sweep, every value of every swept key is checked once (not every
+    combination): values on a copy of the first job's config, group options
+    by composing again. Sweeps this function cannot enumerate (e.g. the
+    ``interval()`` of optimiser plugins) are left to Hydra and to the check
+    in each job.
+
+    Returns:
+        The typed config of the (first) run.
+
+    Raises:
+        InvalidConfig: with the short message to print.
+    """
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    current = list(overrides)  # the job being checked, for the error message
+    try:
+        if not multirun:
+            return check_config(compose_config(overrides))
+        base_overrides, variants = _sweep_plan(overrides)
+        current = base_overrides
+        base_cfg = compose_config(base_overrides)
+        typed = check_config(base_cfg)
+        for key, value, line in variants:
+            current = _replace(base_overrides, key, line)
+            if value is _RECOMPOSE:
+                check_config(compose_config(current))
+            else:
+                _check_value(base_cfg, key, value)
+        return typed
+    except ConfigError as exc:
+        raise InvalidConfig(explain(exc, current)) from exc
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise InvalidConfig(explain(exc, current)) from exc
+    except ValueError as exc:  # Hydra raises it for some malformed overrides, e.g. market=3
+        raise InvalidConfig(explain(exc, current)) from exc
+
+
+_RECOMPOSE = object()
+
+
+def _sweep_plan(overrides: Sequence[str]) -> tuple[list[str], list[tuple[str, Any, str]]]:
+    """The first job's overrides, and each other swept value as (key, parsed value, override line).
+
+    The parsed value is ``_RECOMPOSE`` where the override changes a group
+    option or adds/deletes keys, which only a new composition can check.
+    Sweeps that cannot be enumerated are left out (their jobs check themselves).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    base, variants = [], []
+    for o in parsed:
+        key = o.get_key_element()
+        if not o.is_sweep_override():
+            base.append(o.input_line)
+            continue
+        values = _sweep_values(o)
+        if values is None:
+            continue
+        base.append(f"{key}={values[0]}")
+        if o.is_hydra_override():
+            continue
+        is_group = "." not in o.key_or_group and (CONFIG_DIR / o.key_or_group).is_dir()
+        plain = not (is_group or o.is_add() or o.is_delete() or o.is_force_add() or o.package)
+        for text in values[1:]:
+            line = f"{key}={text}"
+            value = OverridesParser.create().parse_override(line).value() if plain else _RECOMPOSE
+            variants.append((key, value, line))
+    return base, variants
+
+
+def _sweep_values(o) -> list[str] | None:
+    from hydra.core.override_parser.types import Glob
+
+    if isinstance(o.value(), Glob):
+        folder = CONFIG_DIR / o.key_or_group
+        options = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        return o.value().filter(options) or None
+    if not o.is_discrete_sweep():
+        return None
+    return list(o.sweep_string_iterator())
+
+
+def _replace(lines: list[str], key: str, line: str) -> list[str]:
+    return [line if ln.split("=", 1)[0] == key else ln for ln in lines]
+
+
+def _check_value(base_cfg: DictConfig, key: str, value: Any) -> None:
+    from omegaconf import OmegaConf
+
+    cfg = base_cfg.copy()
+    OmegaConf.update(cfg, key, value, merge=True)
+    check_config(cfg)
+
+
+# --------------------------------------------------------------------------- short error messages
+
+
+def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
+    """A short message (at most four lines) naming the key, the value and what is allowed.
+
+    Understands :class:`sim.config.ConfigError` and the errors Hydra and
+    OmegaConf raise while composing; anything else is cut to its first lines.
+    """
+    from hydra.errors import MissingConfigException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+    head = "recruitsim: invalid config:"
+    if isinstance(exc, ConfigError):
+        given = _given(exc.key, overrides) or repr(exc.value)
+        if exc.allowed.startswith("no such key"):
+            return _unknown_key_message(head, exc.key, given)
+        allowed = _allowed_text(exc.key) if _is_plain_range(exc) else exc.allowed
+        return "\n".join([f"{head} {exc.key}={given} is not allowed",
+                          f"  allowed: {allowed}", _where(exc.key)])
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and "/" in exc.missing_cfg_file:
+        group, option = exc.missing_cfg_file.rsplit("/", 1)
+        options = [o for o in (exc.options or []) if not o.endswith("_schema")]
+        lines = [f"{head} {group}={option}: no option '{option}' in group '{group}'"]
+        if options:
+            lines.append(f"  allowed: {', '.join(options)} (files in configs/{group}/)")
+        return "\n".join(lines)
+    cause = _omegaconf_cause(exc)
+    if cause is not None and cause.full_key:
+        key = cause.full_key
+        given = _given(key, overrides) or repr(cause.value)
+        if isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
+            return _unknown_key_message(head, key, given)
+        problem = str(cause.msg or cause).splitlines()[0]
+        return "\n".join([f"{head} {key}={given}: {problem}",
+                          f"  allowed: {_allowed_text(key)}", _where(key)])
+    if isinstance(cause, OmegaConfBaseException):
+        exc = cause
+    text = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
+    text = text[: next((i for i, ln in enumerate(text) if ln.startswith("Config search path")), len(text))]
+    lines = [f"{head} {text[0] if text else type(exc).__name__}", *("  " + ln for ln in text[1:3])]
+    if overrides and not any(o in lines[0] for o in overrides):
+        lines.append(f"  (overrides: {' '.join(overrides)})")
+    return "\n".join(lines)
+
+
+def _omegaconf_cause(exc: BaseException):
+    from omegaconf.errors import OmegaConfBaseException
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, OmegaConfBaseException):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _given(key: str, overrides: Sequence[str]) -> str | None:
+    """The value exactly as the user typed it for ``key``, if an override set it."""
+    for line in reversed(list(overrides)):
+        name, sep, value = line.partition("=")
+        if sep and name.lstrip("+~") == key:
+            return value
+    return None
+
+
+def _unknown_key_message(head: str, key: str, given: str) -> str:
+    group, _, name = key.rpartition(".")
+    known = _field_names(group)
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+    hint = f"did you mean {', '.join(f'{group}.{c}' if group else c for c in close)}? " if close else ""
+    return "\n".join([f"{head} unknown key {key} (given {key}={given})",
+                      f"  {hint}{_where(key, every=True).strip()}"])
+
+
+def _where(key: str, every: bool = False) -> str:
+    group = key.split(".", 1)[0]
+    path = GROUP_FILES.get(group, "config.yaml")
+    what = f"the keys of '{group}'" if group in GROUP_FILES else "the top-level keys"
+    return f"  see configs/{path} for {what}" + (" with units and ranges" if not every else "")
+
+
+def _field(key: str) -> tuple[Any, dataclasses.Field] | None:
+    """(type hint, dataclass field) of a dotted key of the schema, or None."""
+    cls: Any = RecruitsimConfig
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        if not dataclasses.is_dataclass(cls):
+            return None
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields:
+            return None
+        hint = typing.get_type_hints(cls)[part]
+        if i == len(parts) - 1:
+            return hint, fields[part]
+        cls = hint
+    return None
+
+
+def _field_names(group: str) -> list[str]:
+    found = _field(group) if group else (RecruitsimConfig, None)
+    if not found or not dataclasses.is_dataclass(found[0]):
+        return []
+    return [f.name for f in dataclasses.fields(found[0])]
+
+
+def _is_plain_range(exc: ConfigError) -> bool:
+    return exc.allowed.startswith(("integer", "number"))
+
+
+def _allowed_text(key: str) -> str:
+    """What a key accepts, from its type and range metadata: 'integer in [0, 10000000] (workers)'."""
+    found = _field(key)
+    if found is None:
+        return "see the schema in sim/config.py"
+    hint, field = found
+    meta = field.metadata
+    optional = type(None) in typing.get_args(hint)
+    if optional:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        text = "one of " + ", ".join(str(m.value) for m in hint)
+    elif hint is bool:
+        text = "true or false"
+    elif hint in (int, float):
+        name = "integer" if hint is int else "number"
+        lo, hi = meta.get("lo", -float("inf")), meta.get("hi", float("inf"))
+        if hi >= 2**62:
+            text = f"{name} >= {_num(lo)}"
+        else:
+            text = f"{name} in [{_num(lo)}, {_num(hi)}]"
+    elif dataclasses.is_dataclass(hint):
+        return f"a group of keys, see {_where(key).strip()[4:]}"
+    else:
+        text = getattr(hint, "__name__", str(hint))
+    if optional:
+        text = f"null or {text}"
+    unit = meta.get("unit", "")
+    plain = unit and unit != "bool" and unit not in text and not (isinstance(hint, type) and issubclass(hint, Enum))
+    return f"{text} ({unit})" if plain else text
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_from_config(cfg: DictConfig | RecruitsimConfig, out_dir: str | os.PathLike,
+                    extra_metadata: dict | None = None):
+    """Validate ``cfg``, simulate, and write the run's files into ``out_dir``.
+
+    The plain function behind the command; tests call it directly.
+
+    Returns:
+        The :class:`sim.runner.RunResult`.
+
+    Raises:
+        ConfigError: if ``cfg`` is invalid (nothing is written then).
+    """
+    from sim import outputs
+    from sim.runner import simulate
+
+    config = check_config(cfg)
+    started = outputs.utc_now()
+    result = simulate(config)
+    ended = outputs.utc_now()
+    metadata = outputs.run_metadata(config, started=started, ended=ended,
+                                    wall_seconds=result.wall_seconds, extra=extra_metadata)
+    outputs.write_run_outputs(out_dir, config, result.timeseries, result.summary, metadata)
+    return result
+
+
+def format_summary(config: RecruitsimConfig, result: Any, out_dir: Path) -> str:
+    """The few lines printed after a run: what ran, the headline outcomes, where the files are."""
+    from sim.outputs import OUTCOME_UNITS
+
+    lines = [f"recruitsim: scenario {config.scenario_name}, seed {config.seed}, "
+             f"{config.run.steps} months in {result.wall_seconds:.1f} s"]
+    for name in HEADLINE:
+        if name in result.summary:
+            value = result.summary[name]
+            shown = f"{value:10.3f}" if isinstance(value, (int, float)) else f"{value!s:>10}"
+            lines.append(f"  {name:<20}{shown}  {OUTCOME_UNITS.get(name, '')}")
+    window = result.summary.get("window_months", config.run.summary_window_months)
+    lines.append(f"  (means over the last {window:g} months; "
+                 "every outcome is in summary.json)")
+    lines.append(f"Output: {_display_path(out_dir)}")
+    return "\n".join(lines)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
+def _hydra_task(cfg: DictConfig) -> None:
+    """One Hydra job: validate (again: sweeps compose each job), run, write, report."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hc = HydraConfig.get()
+    try:
+        config = check_config(cfg)
+    except ConfigError as exc:
+        print(explain(exc, list(hc.overrides.task)), file=sys.stderr)
+        sys.exit(EXIT_BAD_CONFIG)
+    out_dir = Path(hc.runtime.output_dir)
+    choices = {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra")}
+    extra = {"command": {"overrides": list(hc.overrides.task), "choices": choices}}
+    result = run_from_config(config, out_dir, extra_metadata=extra)
+    if hc.mode == RunMode.MULTIRUN:
+        shown = ", ".join(f"{k} {result.summary[k]:.3g}" for k in HEADLINE[:3] if k in result.summary)
+        print(f"[job {hc.job.num}] {' '.join(hc.overrides.task)}: {shown} -> {_display_path(out_dir)}")
+    else:
+        print(format_summary(config, result, out_dir))
+
+
+#: Flags after which Hydra does not run the task, or runs it in a way we leave to Hydra.
+_MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def main() -> None:
+    """Console entry point of ``recruitsim`` (see ``recruitsim --help``)."""
+    if not (CONFIG_DIR / f"{CONFIG_NAME}.yaml").is_file():
+        print(f"recruitsim: cannot find {CONFIG_DIR}/{CONFIG_NAME}.yaml; install the package "
+              "from a checkout with `pip install -e .` (or run `bash dev.sh run`)", file=sys.stderr)
+        sys.exit(1)
+    register_configs()
+    args = sys.argv[1:]
+    flags = [a for a in args if a.startswith("-")]
+    overrides = [a for a in args if not a.startswith("-")]
+    multirun = bool(flags) and all(f in _MULTIRUN_FLAGS for f in flags)
+    if not flags or multirun:
+        try:
+            precheck(overrides, multirun=multirun)
+        except InvalidConfig as exc:
+            print(exc, file=sys.stderr)
+            sys.exit(EXIT_BAD_CONFIG)
+    _hydra_task()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Typed configuration: the schema every YAML file in ``configs/`` starts from.
+
+The groups follow the XLRM frame (see docs/ODD.md, section "Parameters"):
+
+* ``market``: uncertainties, the world we do not control (populations, wages,
+  behaviour). Calibration and sensitivity analysis vary these.
+* ``policy``: the state's levers (fee rule, inspections, fines, joint
+  liability, capture, anti-retaliation, a public recruitment channel).
+* ``certification``: the voluntary IRIS-like scheme and its audit design.
+* ``society``: levers held by civil society and buyers (a worker rating
+  platform, brands' supply-chain commitments).
+* ``run``: how long to simulate and how to summarise.
+
+Each field carries its unit, its allowed range and where its default comes
+from in ``metadata``; :func:`validate` checks the ranges at start-up because
+Hydra checks only types. Money is in US dollars per month unless a name says
+otherwise (``*_months`` values are in months of destination wage).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+INF = math.inf
+
+
+def param(default: Any, lo: float = -INF, hi: float = INF, unit: str = "", source: str = "") -> Any:
+    """A config field with its range, unit and source kept beside its default.
+
+    Args:
+        default: the default value.
+        lo, hi: inclusive bounds checked by :func:`validate`.
+        unit: the unit a user should read the value in.
+        source: where the default comes from (seed passage, data or reasoning).
+    """
+    return field(default=default, metadata={"lo": lo, "hi": hi, "unit": unit, "source": source})
+
+
+class Targeting(str, Enum):
+    """How the regulator chooses whom to inspect (MODEL.md, Regulators)."""
+
+    random = "random"
+    complaints = "complaints"
+    risk = "risk"
+
+
+@dataclass
+class MarketConfig:
+    """Uncertainties: the world the levers act on."""
+
+    # populations
+    n_workers: int = param(5000, 0, 10_000_000, "workers", "brief: thousands of workers")
+    n_recruiters: int = param(30, 0, 100_000, "recruiters", "brief: tens of recruiters")
+    n_employers: int = param(100, 0, 1_000_000, "employers", "brief: around a hundred employers")
+    jobs_per_employer: int = param(
+        20, 0, 100_000, "positions", "sets total jobs to 2,000: far fewer than workers (seed 001, III.A)")
+    # wages and contracts
+    contract_months: int = param(24, 1, 240, "months", "two-year contracts typical of Gulf corridors")
+    dest_wage: float = param(480.0, 1.0, 1e6, "USD/month",
+                             "ILO 2016 survey of returnees from Saudi Arabia: about $480 monthly earnings")
+    dest_wage_spread: float = param(0.15, 0.0, 2.0, "lognormal sigma", "reasoning: modest wage dispersion")
+    home_wage: float = param(150.0, 0.0, 1e6, "USD/month", "reasoning: about a third of the foreign wage")
+    home_wage_spread: float = param(0.4, 0.0, 3.0, "lognormal sigma", "reasoning: rural/urban dispersion")
+    living_cost_share: float = param(0.3, 0.0, 1.0, "share of wage", "reasoning: food and lodging abroad")
+    savings_months: float = param(4.0, 0.0, 1000.0, "months of home wage", "reasoning: small savings")
+    home_saving_rate: float = param(0.1, 0.0, 1.0, "share of home wage", "reasoning")
+    # credit
+    interest_rate: float = param(0.03, 0.0, 1.0, "per month",
+                                 "reasoning: informal lenders charge several percent a month")
+    credit_limit_months: float = param(12.0, 0.0, 1000.0, "months of destination wage",
+                                       "reasoning: lenders lend against expected earnings")
+    # worker behaviour
+    search_prob: float = param(0.3, 0.0, 1.0, "per month", "reasoning: share of idle workers looking abroad")
+    worker_choice_scale: float = param(1.0, 0.0, 100.0, "1/months of wage",
+                                       "reasoning: logit scale of worker choice; calibrated in issue 5")
+    complaint_prob: float = param(0.4, 0.0, 1.0, "per abuse", "reasoning: chance an abused worker complains")
+    collusion: float = param(0.8, 0.0, 1.0, "share",
+                             "seed 001, III.A: workers collude to pay above caps; share who then stay silent")
+    retaliation_prob: float = param(0.5, 0.0, 1.0, "per complaint",
+                                    "seed 001, III.C: blacklisting, termination, deportation")
+    blacklist_months: int = param(24, 0, 1200, "months", "reasoning: one contract length")
+    early_termination_prob: float = param(0.004, 0.0, 1.0, "per month", "reasoning: ~10% of contracts end early")
+    platform_memory: float = param(0.05, 0.0, 1.0, "weight of a month's reviews",
+                                   "reasoning: ratings forget over about two years")
+    # recruiter economics
+    placement_cost: float = param(500.0, 0.0, 1e7, "USD per placement",
+                                  "reasoning: documents, visa, medical, travel, about one month of wage")
+    fixed_cost: float = param(1500.0, 0.0, 1e8, "USD/month", "reasoning: office and staff")
+    min_margin: float = param(100.0, 0.0, 1e7, "USD per placement",
+                              "reasoning: the least a recruiter will work for above cost")
+    capacity: int = param(10, 1, 1_000_000, "placements/month", "reasoning: a small agency's throughput")
+    initial_cash: float = param(30000.0, 0.0, 1e10, "USD", "reasoning: working capital")
+    fee_adjust_rate: float = param(0.05, 0.0, 1.0, "share per month", "reasoning: prices move slowly")
+    price_adjust_step: float = param(20.0, 0.0, 1e6, "USD per month", "reasoning")
+    deception_markup: float = param(0.25, 0.0, 10.0, "share above actual wage",
+                                    "seed 001, III.A: workers misled about the job on offer")
+    honesty_spread: float = param(0.5, 0.0, 5.0, "lognormal sigma",
+                                  "reasoning: recruiters differ in how much risk they accept")
+    review_prob: float = param(0.1, 0.0, 1.0, "per month",
+                               "reasoning: recruiters review practices and business model about yearly")
+    imitation_scale: float = param(2000.0, 1e-9, 1e9, "USD/month",
+                                   "reasoning: profit gap at which switching is likely")
+    label_value_months: float = param(12.0, 0.0, 1200.0, "months of profit",
+                                      "reasoning: what a certified recruiter expects to lose with its label")
+    churn_bonus: float = param(300.0, 0.0, 1e7, "USD per replaced worker",
+                               "seed 001, III.A: incentives to employers to replace workers early")
+    churn_rate: float = param(0.05, 0.0, 1.0, "per month", "reasoning: share of a churning pair's workers replaced")
+    # entry and exit
+    entry_cost: float = param(20000.0, 0.0, 1e10, "USD", "reasoning: licence, bond and set-up (entry barrier)")
+    max_entrants: int = param(2, 0, 1_000_000, "recruiters/month", "reasoning")
+    exit_patience_months: int = param(12, 1, 1200, "months",
+                                      "reasoning: a losing recruiter quits with chance 1/12 a month")
+    # employers
+    employer_choice_scale: float = param(0.01, 0.0, 100.0, "1/USD",
+                                         "reasoning: cost-conscious employers (seed 001, III.C)")
+    turnover_cost: float = param(
+        200.0, 0.0, 1e7, "USD (mean)", "reasoning: employer's cost of replacing a worker; heterogeneous")
+
+
+@dataclass
+class PolicyConfig:
+    """The state's levers (seed 001 III.A and III.C; seed 002 section on recruitment costs)."""
+
+    fee_cap_months: Optional[float] = param(
+        None, 0.0, 1000.0, "months of destination wage", "null: no rule; 0: ban (ILO C181 art. 7)")
+    inspection_rate: float = param(0.0, 0.0, 1.0, "per recruiter per month", "lever; 0 = no inspections")
+    targeting: Targeting = param(Targeting.random, unit="random | complaints | risk", source="lever")
+    detection_prob: float = param(0.5, 0.0, 1.0, "per violation inspected", "reasoning")
+    lookback_months: int = param(12, 1, 1200, "months", "reasoning: records an inspection can examine")
+    fine: float = param(1000.0, 0.0, 1e9, "USD per detected violation",
+                        "seed 001, III.A: fines often too low to deter")
+    revoke_after: int = param(3, 0, 1000, "detections (0 = never)", "reasoning: three strikes")
+    joint_liability: bool = param(False, unit="bool", source="seed 001, III.A: proposed, rarely adopted")
+    liability_share: float = param(1.0, 0.0, 10.0, "share of the fine charged to the employer", "reasoning")
+    capture: float = param(0.0, 0.0, 1.0, "strength",
+                           "seed 001, III.A: industry influence weakens enforcement")
+    anti_retaliation: float = param(0.0, 0.0, 1.0, "protection strength", "seed 001, III.C and III.E")
+    public_capacity: int = param(0, 0, 10_000_000, "placements/month",
+                                 "seed 002: public agencies; seed 001, II.B: IOM-Guatemala")
+    public_mandate: float = param(0.0, 0.0, 1.0, "share of employers",
+                                  "employers bound by a government-to-government agreement to use the "
+                                  "public channel first (Korea EPS-like); 0: employers choose freely")
+    public_fee_months: float = param(1.0, 0.0, 100.0, "months of destination wage",
+                                     "reasoning: about one month (Korea EPS-like)")
+    public_employer_fee: float = param(500.0, 0.0, 1e7, "USD per placement", "reasoning: covers placement cost")
+
+
+@dataclass
+class CertificationConfig:
+    """The IRIS-like voluntary scheme (seed 001, III.B and III.C)."""
+
+    enabled: bool = param(True, unit="bool", source="IRIS certification exists and is voluntary")
+    initial_share: float = param(0.1, 0.0, 1.0, "share of recruiters certified at start",
+                                 "seed 001, III.B: a few 'champion' recruiters at launch")
+    training_months: int = param(3, 0, 120, "months", "seed 001, III.B: capacity building before applying")
+    training_cost: float = param(3000.0, 0.0, 1e8, "USD", "reasoning")
+    audit_cost: float = param(5000.0, 0.0, 1e8, "USD per initial or recertification audit", "reasoning")
+    surveillance_cost: float = param(2000.0, 0.0, 1e8, "USD per surveillance audit", "reasoning: lighter")
+    surveillance_interval_months: int = param(6, 1, 120, "months", "seed 001, III.B: every six months")
+    surveillance_period_months: int = param(24, 1, 1200, "months", "seed 001, III.B: for two years")
+    recertified_interval_months: int = param(12, 1, 120, "months", "seed 001, III.B: then every twelve")
+    announced: bool = param(True, unit="bool", source="seed 001, III.C: IRIS audits are announced")
+    concealment: float = param(0.6, 0.0, 1.0, "share of abuse hidden when announced",
+                               "seed 001, III.C: notice lets targets hide abuse")
+    auditor_quality: float = param(0.7, 0.0, 1.0, "detection prob.", "reasoning")
+    subcontract_share: float = param(0.5, 0.0, 1.0, "share of audits",
+                                     "seed 001, III.C: subcontracting is not prohibited")
+    subcontractor_quality: float = param(0.2, 0.0, 1.0, "detection prob.", "seed 001, III.C: Ali Enterprises")
+    leniency: float = param(0.3, 0.0, 1.0, "prob. a finding is not reported",
+                            "seed 001, III.C: competition among audit firms")
+    confidential: bool = param(True, unit="bool", source="seed 001, III.C: reports belong to the recruiter")
+    complaint_exhaustion: bool = param(True, unit="bool", source="seed 001, III.C: auditor first")
+    exhaustion_months: int = param(6, 0, 1200, "months", "reasoning")
+    auditor_dismiss_prob: float = param(0.5, 0.0, 1.0, "per complaint", "reasoning")
+    worker_trust: float = param(0.5, 0.0, 1.0, "reduction of feared deception",
+                                "reasoning: how much workers trust the label")
+
+
+@dataclass
+class SocietyConfig:
+    """Levers held by workers' organisations and buyers."""
+
+    platform_enabled: bool = param(False, unit="bool", source="seed 001, III.E: Recruitment Advisor")
+    platform_uptake: float = param(0.2, 0.0, 1.0, "share of workers", "reasoning")
+    brand_share: float = param(0.1, 0.0, 1.0, "share of employers",
+                               "seed 001, III.B: Employer Pays pledges of large brands")
+    brand_cost: float = param(1000.0, 0.0, 1e8, "USD per hire via a suspect recruiter",
+                              "reasoning: expected reputational cost")
+    brand_remediation: float = param(0.5, 0.0, 10.0, "share of the worker's fee repaid",
+                                     "seed 001, III.B notes: supplier codes require repaying fees found")
+
+
+@dataclass
+class RunConfig:
+    """How long to simulate and how to summarise."""
+
+    steps: int = param(240, 0, 100_000, "months", "brief: 20 years")
+    summary_window_months: int = param(12, 1, 100_000, "months", "headline = mean over the last 12 months")
+    worker_agents: bool = param(True, unit="bool",
+                                source="create Worker Mesa agents (views); off saves memory in huge runs")
+
+
+@dataclass
+class RecruitsimConfig:
+    """The whole configuration of one run."""
+
+    seed: int = param(0, 0, 2**63 - 1, "integer", "replication; 0 is a valid seed")
+    market: MarketConfig = field(default_factory=MarketConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    certification: CertificationConfig = field(default_factory=CertificationConfig)
+    society: SocietyConfig = field(default_factory=SocietyConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    scenario_name: str = "baseline"
+    description: str = ""
+
+
+class ConfigError(ValueError):
+    """A config value outside its allowed range; the message names key, value and range."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"invalid config value {key}={value!r}: allowed {allowed}")
+
+
+def _allowed(meta: dict, kind: type) -> str:
+    lo, hi = meta.get("lo", -INF), meta.get("hi", INF)
+    name = "integer" if kind is int else "number"
+    if hi == INF:
+        return f"{name} >= {lo:g}"
+    return f"{name} in [{lo:g}, {hi:g}]"
+
+
+def _check(obj: Any, prefix: str) -> None:
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _check(value, key + ".")
+            continue
+        meta = f.metadata
+        if value is None or isinstance(value, (bool, str, Enum)) or "lo" not in meta:
+            continue
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(key, value, _allowed(meta, type(value)))
+        if not meta["lo"] <= value <= meta["hi"]:
+            raise ConfigError(key, value, _allowed(meta, type(value)))
+
+
+def validate(cfg: Any) -> RecruitsimConfig:
+    """Turn a composed config into typed objects and range-check every value.
+
+    Hydra checks keys and types when it composes; ranges are ours to check.
+    Accepts an OmegaConf ``DictConfig`` or a :class:`RecruitsimConfig`.
+
+    Raises:
+        ConfigError: the first value outside its documented range.
+    """
+    if not isinstance(cfg, RecruitsimConfig):
+        from omegaconf import OmegaConf
+
+        cfg = OmegaConf.to_object(cfg)
+    _check(cfg, "")
+    cert = cfg.certification
+    if cert.surveillance_period_months < cert.surveillance_interval_months:
+        raise ConfigError("certification.surveillance_period_months", cert.surveillance_period_months,
+                          f">= certification.surveillance_interval_months ({cert.surveillance_interval_months})")
+    return cfg
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
+    """A validated config from the schema defaults plus dotted-key overrides.
+
+    For scripts and tests that do not go through Hydra, e.g.
+    ``build_config({"seed": 3, "policy.fee_cap_months": 0})``. Unknown keys
+    raise :class:`ConfigError`.
+    """
+    cfg = RecruitsimConfig()
+    for key, value in (overrides or {}).items():
+        *path, last = key.split(".")
+        node = cfg
+        for part in path:
+            node = getattr(node, part, None)
+        if node is None or not dataclasses.is_dataclass(node) or last not in {f.name for f in dataclasses.fields(node)}:
+            raise ConfigError(key, value, "a key of the schema in sim/config.py")
+        if last == "targeting":
+            value = Targeting(value)
+        setattr(node, last, value)
+    return validate(cfg)
+
+
+def register_configs() -> None:
+    """Register the schemas with Hydra's ConfigStore so YAML files are type-checked."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="recruitsim_schema", node=RecruitsimConfig)
+    cs.store(group="market", name="market_schema", node=MarketConfig)
+    cs.store(group="policy", name="policy_schema", node=PolicyConfig)
+    cs.store(group="certification", name="certification_schema", node=CertificationConfig)
+    cs.store(group="society", name="society_schema", node=SocietyConfig)
+    cs.store(group="run", name="run_schema", node=RunConfig)

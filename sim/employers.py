@@ -1,0 +1,136 @@
+"""Employers abroad: state arrays, Mesa views, and the job orders they place.
+
+Employers are cost-conscious (seed 001, III.C): each vacancy goes to the
+recruiter whose total cost per hire is lowest, up to logit noise. That cost
+is the recruiter's price (negative when it pays a kickback), plus, for
+employers with Employer Pays commitments, the expected cost of a recruiter
+suspected of charging workers (reputation, and repaying part of the fee as
+supplier codes require), plus, under joint liability, the fines the
+employer expects to share (seed 001, III.A).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.choice import gumbel_argmax
+from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, ratings_view, word_of_mouth_view
+from sim.workers import ABROAD
+
+if TYPE_CHECKING:
+    from sim.model import RecruitmentModel
+
+
+class EmployerTable:
+    """Every employer's state, one array per variable."""
+
+    def __init__(self, n: int, config, rng: np.random.Generator):
+        m = config.market
+        sigma = m.dest_wage_spread
+        self.n = n
+        self.positions = np.full(n, m.jobs_per_employer, dtype=np.int64)
+        self.wage = m.dest_wage * rng.lognormal(-sigma**2 / 2, sigma, n)
+        self.brand = rng.random(n) < config.society.brand_share
+        self.public_bound = rng.random(n) < config.policy.public_mandate
+        self.turnover_cost = rng.exponential(m.turnover_cost, n) if m.turnover_cost > 0 else np.zeros(n)
+        self.filled = np.zeros(n, dtype=np.int64)
+        self.recruitment_cost = np.zeros(n)
+
+
+class Employer(mesa.Agent):
+    """A readable view of one employer row in ``model.employers``."""
+
+    def __init__(self, model: RecruitmentModel, row: int):
+        super().__init__(model)
+        self.row = int(row)
+
+    @property
+    def wage(self) -> float:
+        return float(self.model.employers.wage[self.row])
+
+    @property
+    def has_brand_commitment(self) -> bool:
+        return bool(self.model.employers.brand[self.row])
+
+    @property
+    def vacancies(self) -> int:
+        e = self.model.employers
+        return int(e.positions[self.row] - e.filled[self.row])
+
+
+def count_filled(model: RecruitmentModel) -> None:
+    """How many of each employer's positions are held by a worker abroad."""
+    w = model.workers
+    abroad = w.employer[w.status == ABROAD]
+    model.employers.filled = np.bincount(abroad, minlength=model.employers.n)[: model.employers.n]
+
+
+def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """Chance, as employers see it, that a hire through each recruiter paid a fee or was deceived.
+
+    Employers hear the same word of mouth as workers but take the label at
+    its record (the label exists to tell them apart); where the rating
+    platform runs its reviews are public, so employers see each recruiter's
+    record. Fees to the public channel are not recruiter fees.
+    """
+    kind = model.recruiters.kind[rows]
+    fee, deceived = word_of_mouth_view(model, kind, trust=1.0)
+    if model.config.society.platform_enabled:
+        fee, deceived = ratings_view(model, rows, fee, deceived)
+    suspect = 1.0 - (1.0 - fee) * (1.0 - deceived)
+    return np.where(kind == PUBLIC, 0.0, suspect)
+
+
+def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
+    """Each open vacancy goes to one recruiter; returns (employer, recruiter) per job order.
+
+    A recruiter's chance of being picked is also weighted by its recent fill
+    rate (placements per order), so employers drift away from recruiters
+    that take orders they cannot fill. Vacancies an employer promised to a
+    churning recruiter last month go to that recruiter without a choice,
+    and employers bound by a government-to-government agreement send their
+    vacancies to the public channel while it has capacity.
+    """
+    cfg = model.config
+    e = model.employers
+    r = model.recruiters
+    vacancies = np.maximum(e.positions - e.filled, 0)
+    res_emp, res_rec = model.reserved_orders
+    keep = r.active[res_rec]
+    res_emp, res_rec = res_emp[keep], res_rec[keep]
+    reserved = np.bincount(res_emp, minlength=e.n)[: e.n]
+    open_vacancies = np.maximum(vacancies - reserved, 0)
+    rows = np.flatnonzero(r.active[: r.n])
+    if cfg.policy.public_capacity == 0:
+        rows = rows[r.kind[rows] != PUBLIC]
+    vacancy_employer = np.repeat(np.arange(e.n), open_vacancies)
+    # vacancies of employers bound to the public channel go there first, up to its capacity
+    bound = np.flatnonzero(e.public_bound[vacancy_employer])
+    to_public = model.rng.permutation(bound)[: cfg.policy.public_capacity]
+    public_emp = vacancy_employer[to_public]
+    vacancy_employer = np.delete(vacancy_employer, to_public)
+    res_emp = np.r_[res_emp, public_emp]
+    res_rec = np.r_[res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)]
+    if len(rows) == 0 or len(vacancy_employer) == 0:
+        return res_emp, res_rec
+    suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
+    brand_cost = suspect_cost * suspicion(model, rows)
+    liability = model.regulator.expected_liability(rows)
+    cost = r.price[rows][None, :] + liability[None, :] \
+        + e.brand[vacancy_employer][:, None] * brand_cost[None, :]
+    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))[None, :]
+    pick = gumbel_argmax(delivers - cfg.market.employer_choice_scale * cost, model.rng)
+    return np.r_[res_emp, vacancy_employer], np.r_[res_rec, rows[pick]]
+
+
+def accepts_churn(model: RecruitmentModel, employers: np.ndarray) -> np.ndarray:
+    """Whether each employer takes a recruiter's offer to replace a worker early.
+
+    The bonus must beat the employer's own cost of turnover; employers with
+    Employer Pays commitments refuse (they would carry the reputational risk).
+    """
+    e = model.employers
+    return (model.config.market.churn_bonus > e.turnover_cost[employers]) & ~e.brand[employers]

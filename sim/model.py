@@ -1,0 +1,257 @@
+"""The recruitment market model: builds the world and runs its monthly stages.
+
+One step is one month. Workers, recruiters and employers keep their state
+in arrays owned here (``workers``, ``recruiters``, ``employers``) so that
+each stage acts on all agents at once; the Mesa agents are views of those
+rows. The model owns one random generator (``self.rng``, seeded with
+``config.seed``), and every draw comes from it in a fixed order, so a seed
+fixes the run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import contracts, employers, industry, placement, recruiters, voice, workers
+from sim.certification import CertificationScheme
+from sim.config import RecruitsimConfig
+from sim.ledger import Ledger
+from sim.outcomes import OUTCOMES, measure
+from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
+from sim.regulator import Regulator
+
+INITIAL_DECEPTION_SHARE = 0.2  # of fee-charging recruiters at start; imitation moves it afterwards
+INITIAL_CHURN_SHARE = 0.1
+INITIAL_FILL = 0.9  # share of positions held by a worker abroad when the run starts
+
+
+class RecruitmentModel(mesa.Model):
+    """A cross-border labour recruitment market under configurable policy levers.
+
+    Args:
+        config: a validated :class:`sim.config.RecruitsimConfig`.
+    """
+
+    def __init__(self, config: RecruitsimConfig):
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.month = 0
+        self.ledger = Ledger()
+        m = config.market
+        self.word_of_mouth = {"fee": np.array([1.0, 0.0, 0.0]),
+                              "deceived": np.array([INITIAL_DECEPTION_SHARE, 0.0, 0.0])}
+        self.reserved_orders = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self.returned: list[np.ndarray] = []
+        self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
+        self.typical_margin = 0.0      # recent average margin per placement (USD)
+
+        self.workers = workers.WorkerTable(m.n_workers, config, self.rng)
+        self.ledger.transfer("outside", "workers", self.workers.savings.sum(), "initial_savings")
+        self.employers = employers.EmployerTable(m.n_employers, config, self.rng)
+        self.recruiters = RecruiterTable(m.n_recruiters + 1, config.certification.exhaustion_months)
+        self.recruiter_views: dict[int, recruiters.Recruiter] = {}
+        self.scheme = CertificationScheme(self)
+        self.regulator = Regulator(self)
+
+        self.add_recruiters(1, PUBLIC)
+        private = self.add_recruiters(m.n_recruiters, FEE_CHARGING)
+        if config.certification.enabled:
+            n_cert = round(config.certification.initial_share * m.n_recruiters)
+            self._start_certified(private[:n_cert])
+        r = self.recruiters
+        r.price[private] = np.where(r.kind[private] == CERTIFIED,
+                                    recruiters.break_even_price(self, private), 0.0)
+
+        self._fill_positions()
+
+        if config.run.worker_agents and m.n_workers:
+            workers.Worker.create_agents(self, m.n_workers, index=np.arange(m.n_workers))
+        if m.n_employers:
+            employers.Employer.create_agents(self, m.n_employers, row=np.arange(m.n_employers))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda model, name=name: model.last[name]) for name in OUTCOMES})
+        self.last: dict = {}
+
+    # --- building and changing the recruiter population -------------------------------------------
+
+    def add_recruiters(self, count: int, kind: int) -> np.ndarray:
+        """New recruiter rows of ``kind``, with working capital and their Mesa views."""
+        cfg = self.config
+        m = cfg.market
+        r = self.recruiters
+        rows = r.add(count)
+        if count == 0:
+            return rows
+        incumbents = r.private_active()
+        r.active[rows] = True
+        r.kind[rows] = kind
+        r.entered[rows] = self.month
+        r.capacity[rows] = m.capacity
+        if kind != PUBLIC:  # the public channel starts with no capital: its account shows its net cost
+            r.cash[rows] = m.initial_cash
+            r.cash_before[rows] = m.initial_cash
+            self.ledger.transfer("outside", "recruiters", m.initial_cash * count, "capital")
+        r.honesty[rows] = self.rng.lognormal(0.0, m.honesty_spread, count)
+        r.placement_prob[rows] = r.placement_prob[incumbents].mean() if len(incumbents) else 0.5
+        r.order_wage[rows] = m.dest_wage
+        r.fill_rate[rows] = 1.0
+        r.inspection_belief[rows] = self.regulator.effective_rate()
+        if len(incumbents):
+            r.fee_months[rows] = r.fee_months[incumbents].mean()
+            r.price[rows] = r.price[incumbents].mean()
+        else:
+            r.fee_months[rows] = self.rng.uniform(2.0, 6.0, count)
+        fee_charging = kind == FEE_CHARGING
+        r.deceives[rows] = fee_charging & (self.rng.random(count) < INITIAL_DECEPTION_SHARE)
+        r.churns[rows] = fee_charging & (self.rng.random(count) < INITIAL_CHURN_SHARE)
+        if kind == PUBLIC:
+            r.price[rows] = cfg.policy.public_employer_fee
+        self.refresh_views(rows)
+        return rows
+
+    def _start_certified(self, rows: np.ndarray) -> None:
+        """Recruiters holding the label at launch, their audits spread over the first cycle."""
+        self.scheme.certify(rows)
+        interval = self.config.certification.surveillance_interval_months
+        self.recruiters.next_audit[rows] = self.rng.integers(1, interval + 1, len(rows))
+
+    def _fill_positions(self) -> None:
+        """Start the market in motion: most positions already held, contracts at every stage.
+
+        Starting with every position empty would send all workers abroad in
+        the same few months, and their contracts would end together every
+        ``contract_months`` (echo waves). These incumbents' fees and debts
+        are unknown, so they are recorded as zero; outcomes about fees count
+        only placements made during the run.
+        """
+        m = self.config.market
+        e, w = self.employers, self.workers
+        slots = np.repeat(np.arange(e.n), e.positions)
+        slots = slots[self.rng.random(len(slots)) < INITIAL_FILL]
+        private = self.recruiters.private_active()
+        count = min(len(slots), w.n, max(w.n // 2, 0))
+        if count == 0 or len(private) == 0:
+            return
+        slots = self.rng.permutation(slots)[:count]
+        chosen = self.rng.choice(w.n, size=count, replace=False)
+        w.status[chosen] = workers.ABROAD
+        w.employer[chosen] = slots
+        w.recruiter[chosen] = private[self.rng.integers(0, len(private), count)]
+        w.wage[chosen] = e.wage[slots]
+        w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
+        w.placed_step[chosen] = w.months_left[chosen] - m.contract_months
+
+    def refresh_views(self, rows: np.ndarray) -> None:
+        """Give each row a Mesa agent of the class matching its business model."""
+        r = self.recruiters
+        for row in np.asarray(rows).tolist():
+            cls = recruiters.VIEW_CLASS[int(r.kind[row])]
+            view = self.recruiter_views.get(row)
+            if view is not None and type(view) is cls:
+                continue
+            if view is not None:
+                view.remove()
+            self.recruiter_views[row] = cls(self, row)
+
+    def exit_recruiters(self, rows: np.ndarray) -> None:
+        """Recruiters leave the market; their records stay for workers they placed."""
+        r = self.recruiters
+        rows = rows[r.active[rows]]
+        r.active[rows] = False
+        r.cert_stage[rows] = 0
+        for row in rows.tolist():
+            self.recruiter_views.pop(row).remove()
+
+    # --- the month ------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One month, in this order:
+
+        1. recruiters review their practices (evading or cheating, deception,
+           churning) and set prices from last month's demand;
+        2. employers count vacancies and place job orders with recruiters;
+        3. workers at home look for jobs and choose a recruiter;
+        4. recruiters fill job orders from applicants: fees, loans, prices,
+           kickbacks are paid;
+        5. newly placed workers who were wronged may complain and may suffer
+           retaliation;
+        6. workers earn, pay interest and repay debt; contracts end early
+           (churning, terminations) or on time, and returners post reviews;
+        7. the certification scheme trains, audits and hears complaints;
+        8. the regulator inspects, fines and revokes licences;
+        9. recruiters pay fixed costs, may exit, switch model or enter;
+        10. outcomes are recorded.
+        """
+        self.month += 1
+        self.ledger.start_month()
+        self.returned = []
+        industry.begin_month(self)
+        self.regulator.measure_influence()
+
+        recruiters.choose_compliance(self)
+        recruiters.imitate_practices(self)
+        recruiters.update_prices(self)
+
+        employers.count_filled(self)
+        order_employer, order_recruiter = employers.place_job_orders(self)
+
+        searchers = workers.find_searchers(self)
+        offer = recruiters.offers_to_workers(self)
+        choice = workers.choose_recruiters(self, searchers, offer)
+        applied = choice >= 0
+        placed = placement.match(self, searchers[applied], choice[applied], order_employer, order_recruiter)
+        placement.update_recruiter_records(self, order_employer, order_recruiter)
+        vacancies = int(np.maximum(self.employers.positions - self.employers.filled, 0).sum())
+        self.unmet_orders = max(vacancies - len(placed.workers), 0)
+
+        counts = voice.complain(self, placed)
+        workers.earn_and_repay(self)
+        counts |= contracts.end_contracts(self)
+        voice.forget_reviews(self)
+
+        counts |= self.scheme.advance()
+        by_kind = np.bincount(self.recruiters.kind[placed.recruiters], minlength=3)[:3]
+        counts |= self.regulator.enforce(by_kind)
+        counts |= industry.close_books(self)
+        counts |= industry.switch_business_models(self)
+        counts |= industry.enter(self)
+
+        self.last = measure(self, placed, counts)
+        self.datacollector.collect(self)
+
+    def run_model(self, steps: int | None = None) -> None:
+        """Run ``steps`` months (default ``config.run.steps``)."""
+        for _ in range(self.config.run.steps if steps is None else steps):
+            self.step()
+
+    # --- results --------------------------------------------------------------------------------
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per month simulated, one column per outcome (see :mod:`sim.outcomes`)."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        if frame.empty:
+            return pd.DataFrame({name: pd.Series(dtype=float) for name in OUTCOMES})
+        return frame.reset_index(drop=True)[list(OUTCOMES)]
+
+    def summary(self) -> dict:
+        """Headline outcomes: each outcome's mean over the last ``run.summary_window_months`` months.
+
+        Months where an outcome is undefined (NaN, e.g. no placements) are
+        left out of its mean; an outcome never defined in the window is None.
+        """
+        frame = self.timeseries()
+        window = frame.tail(self.config.run.summary_window_months)
+        out: dict = {"window_months": int(len(window)), "months_simulated": int(self.month)}
+        for name in OUTCOMES:
+            if name == "step":
+                continue
+            values = window[name].to_numpy(dtype=float)
+            values = values[~np.isnan(values)]
+            value = float(values.mean()) if len(values) else math.nan
+            out[name] = None if math.isnan(value) else value
+        out["total_placements"] = int(frame["placements"].sum()) if len(frame) else 0
+        return out

@@ -1,0 +1,135 @@
+"""The model-level outcomes recorded every month (columns of ``timeseries.parquet``).
+
+Names in ``INTERFACE`` are the public contract (../shared/brief/INTERFACE.md);
+the rest are added for analysis. Ratios over this month's placements are
+NaN in a month with no placements, since there is nothing to average.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING
+from sim.workers import ABROAD, bondage_mask
+
+if TYPE_CHECKING:
+    from sim.model import RecruitmentModel
+    from sim.placement import Placements
+
+INTERFACE = ("step", "placements", "certified_share", "mean_fee_months", "indebted_share", "debt_bondage_share",
+             "mean_payback_months", "n_certified", "n_fee_charging", "violations_detected", "fines_collected")
+
+# name -> (unit, meaning); the order is the column order
+OUTCOMES = {
+    "step": ("month", "month just simulated (1 = first)"),
+    "placements": ("workers", "workers placed abroad this month"),
+    "placements_fee_charging": ("workers", "placements by fee-charging recruiters"),
+    "placements_certified": ("workers", "placements by certified recruiters"),
+    "placements_public": ("workers", "placements by the public channel"),
+    "certified_share": ("share", "share of this month's placements made by certified recruiters"),
+    "public_share": ("share", "share of this month's placements made by the public channel"),
+    "mean_fee_months": ("months of wage", "mean fee paid by workers placed this month (SDG 10.7.1)"),
+    "median_fee_months": ("months of wage", "median of the same"),
+    "p90_fee_months": ("months of wage", "90th percentile of the same"),
+    "indebted_share": ("share", "share of workers placed this month who borrowed to pay"),
+    "mean_payback_months": ("months", "months of net foreign earnings to recover the fee, placed this month"),
+    "workers_abroad": ("workers", "workers abroad at the end of the month"),
+    "debt_bondage_share": ("share", "share of workers abroad whose debt exceeds what their contract can repay"),
+    "workers_in_debt_share": ("share", "share of all workers who owe money"),
+    "mean_net_gain_months": ("months of wage", "net gain over staying home, workers returning this month"),
+    "employer_cost_per_hire": ("USD", "mean price employers paid per placement (negative: kickbacks)"),
+    "kickbacks_paid": ("USD", "kickbacks recruiters paid employers this month"),
+    "n_recruiters": ("recruiters", "active private recruiters"),
+    "n_certified": ("recruiters", "active certified recruiters"),
+    "n_fee_charging": ("recruiters", "active fee-charging recruiters"),
+    "n_training": ("recruiters", "fee-charging recruiters in certification training"),
+    "profit_fee_charging": ("USD/month", "mean recent monthly profit of fee-charging recruiters"),
+    "profit_certified": ("USD/month", "mean recent monthly profit of certified recruiters"),
+    "evading_share": ("share", "fee-charging recruiters charging above the cap"),
+    "cheating_share": ("share", "certified recruiters taking hidden fees"),
+    "deceiving_share": ("share", "recruiters deceiving workers about wages"),
+    "churning_share": ("share", "fee-charging recruiters offering churning deals"),
+    "violations_committed": ("placements", "placements this month with an illegal fee, deception or hidden fee"),
+    "violations_detected": ("violations", "violations found by inspections this month"),
+    "violations_detected_audit": ("recruiters", "certified recruiters caught by audits or complaints"),
+    "labels_withdrawn": ("recruiters", "certification labels withdrawn after findings"),
+    "inspections": ("recruiters", "recruiters inspected this month"),
+    "fines_collected": ("USD", "fines paid by recruiters (and employers, under joint liability)"),
+    "licences_revoked": ("recruiters", "licences revoked this month"),
+    "complaints": ("workers", "complaints filed this month"),
+    "retaliations": ("workers", "complainers punished (terminated and blacklisted)"),
+    "early_terminations": ("workers", "contracts ended early this month, churning included"),
+    "churn_terminations": ("workers", "workers replaced early under churning deals"),
+    "hhi": ("index 0-1", "Herfindahl index of this month's placements across recruiters"),
+    "entries": ("recruiters", "recruiters entering"),
+    "exits": ("recruiters", "recruiters leaving (bankrupt, losing, or revoked)"),
+    "switches_to_certified": ("recruiters", "fee-charging recruiters starting certification"),
+    "switches_to_fee_charging": ("recruiters", "certified recruiters dropping the label"),
+    "enforcement_strength": ("share", "enforcement left after capture"),
+}
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else float("nan")
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
+    """This month's outcomes from the placements made, the event counts, and the state."""
+    cfg = model.config
+    w = model.workers
+    r = model.recruiters
+    n = r.n
+    kind = r.kind[placed.recruiters]
+    total = len(placed.workers)
+    by_kind = np.bincount(kind, minlength=3)
+    fee_months = placed.fee / np.maximum(placed.wage, 1e-9)
+    net_wage = placed.wage * (1.0 - cfg.market.living_cost_share)
+    abroad = np.flatnonzero(w.status == ABROAD)
+    returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
+    private = r.private_active()
+    pkind = r.kind[private]
+    fc, cert = private[pkind == FEE_CHARGING], private[pkind == CERTIFIED]
+    shares = np.bincount(placed.recruiters, minlength=n)[:n] / total if total else np.zeros(0)
+    out = {
+        "step": model.month,
+        "placements": total,
+        "placements_fee_charging": int(by_kind[FEE_CHARGING]),
+        "placements_certified": int(by_kind[CERTIFIED]),
+        "placements_public": int(by_kind[PUBLIC]),
+        "certified_share": _share(by_kind[CERTIFIED], total),
+        "public_share": _share(by_kind[PUBLIC], total),
+        "mean_fee_months": _mean(fee_months),
+        "median_fee_months": float(np.median(fee_months)) if total else float("nan"),
+        "p90_fee_months": float(np.quantile(fee_months, 0.9)) if total else float("nan"),
+        "indebted_share": _mean(placed.borrowed > 0),
+        "mean_payback_months": _mean(placed.fee / np.maximum(net_wage, 1e-9)),
+        "workers_abroad": len(abroad),
+        "debt_bondage_share": _mean(bondage_mask(model, abroad)),
+        "workers_in_debt_share": _mean(w.debt > 1e-9),
+        "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
+        "employer_cost_per_hire": _mean(placed.employer_price),
+        "kickbacks_paid": float(np.maximum(-placed.employer_price, 0).sum()),
+        "n_recruiters": len(private),
+        "n_certified": len(cert),
+        "n_fee_charging": len(fc),
+        "n_training": int((r.cert_stage[fc] == TRAINING).sum()),
+        "profit_fee_charging": _mean(r.profit_ema[fc]),
+        "profit_certified": _mean(r.profit_ema[cert]),
+        "evading_share": _mean(r.overcharges[fc]) if cfg.policy.fee_cap_months is not None else 0.0,
+        "cheating_share": _mean(r.overcharges[cert]),
+        "deceiving_share": _mean(r.deceives[private]),
+        "churning_share": _mean(r.churns[fc]),
+        "violations_committed": int((w.violation[placed.workers] != 0).sum()),
+        "hhi": float((shares**2).sum()) if total else float("nan"),
+        "enforcement_strength": model.regulator.strength(),
+    }
+    for name in OUTCOMES:
+        if name not in out:
+            out[name] = counts.get(name, 0)
+    return {name: out[name] for name in OUTCOMES}

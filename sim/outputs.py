@@ -1,0 +1,360 @@
+"""What one run writes, written so that a crash never leaves a half-written file.
+
+Every file is written to a temporary file in the destination folder, flushed
+to disk, then moved over the final name with :func:`os.replace` (atomic on
+POSIX and Windows). A reader, or a sweep collector, therefore sees either the
+old file or the complete new one. ``metadata.json`` is written last: its
+presence means the run's other files are complete.
+
+One run's output directory holds (INTERFACE.md, "What one run writes"):
+
+* ``timeseries.parquet``: one row per step, the model-level outcomes.
+* ``summary.json``: the headline outcomes (mean over the last
+  ``run.summary_window_months`` months), the seed, the scenario and the
+  levers (``policy.*``, ``certification.*``, ``society.*``) as a flat dict
+  with dotted keys, so results of a sweep can be tabulated without the config.
+* ``config.yaml``: the resolved, validated config the model ran with.
+* ``metadata.json``: seed, config, package versions, Python version, git
+  commit of the code (and whether the work tree was dirty), start and end
+  time, wall time. No host names or user names.
+
+Pandas and pyarrow are imported only when a Parquet file is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+TIMESERIES_FILE = "timeseries.parquet"
+SUMMARY_FILE = "summary.json"
+CONFIG_FILE = "config.yaml"
+METADATA_FILE = "metadata.json"
+
+#: Groups whose keys are levers (XLRM): the things a policy maker or
+#: civil society chooses. ``market`` holds uncertainties and is not listed.
+LEVER_GROUPS = ("policy", "certification", "society")
+
+#: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
+OUTCOME_UNITS = {
+    "step": "month",
+    "placements": "workers placed abroad per month",
+    "certified_share": "share of the month's placements",
+    "mean_fee_months": "months of destination wage",
+    "indebted_share": "share of workers placed in the month",
+    "debt_bondage_share": "share of workers abroad",
+    "mean_payback_months": "months of net foreign earnings",
+    "n_certified": "recruiters",
+    "n_fee_charging": "recruiters",
+    "violations_detected": "violations per month",
+    "fines_collected": "USD per month",
+}
+
+#: Packages whose versions are recorded in ``metadata.json``.
+RECORDED_PACKAGES = ("recruitsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx",
+                     "hydra-core", "omegaconf")
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on clean exit, move it over ``path``.
+
+    If the body raises, the temporary file is removed and ``path`` is left as
+    it was (absent, or the previous complete version).
+
+    Args:
+        path: the final file name.
+        mode: ``"w"`` (text, UTF-8) or ``"wb"`` (bytes).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, _new_file_mode())
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
+    """Let ``write(tmp_path)`` create a temporary file by name, then move it over ``path``.
+
+    For writers that want a file name rather than an open file (pandas'
+    ``to_parquet``). Same guarantees as :func:`atomic_open`.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        os.chmod(tmp, _new_file_mode())
+        write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _new_file_mode() -> int:
+    """The mode an ordinary new file gets (mkstemp makes 0600 files; results should be readable)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX only; a no-op where directories can't be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_json(path: str | os.PathLike, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically. NaN and infinities become ``null``.
+
+    The text is built before the file is touched, so a value that cannot be
+    serialised leaves any existing file intact.
+    """
+    text = json.dumps(to_jsonable(data), indent=2, allow_nan=False) + "\n"
+    with atomic_open(path, "w") as f:
+        f.write(text)
+
+
+def write_yaml(path: str | os.PathLike, data: Any) -> None:
+    """Write a config (dataclass, DictConfig or plain dict) as YAML, atomically."""
+    from omegaconf import OmegaConf
+
+    text = OmegaConf.to_yaml(_as_omegaconf(data), resolve=True)
+    with atomic_open(path, "w") as f:
+        f.write(text)
+
+
+def write_parquet(path: str | os.PathLike, df: Any) -> None:
+    """Write a pandas DataFrame as Parquet (pyarrow engine, no index), atomically."""
+    atomic_write_with(path, lambda tmp: df.to_parquet(tmp, engine="pyarrow", index=False))
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types from numpy scalars, enums, paths, dataclasses and OmegaConf nodes.
+
+    Non-finite floats become ``None`` (JSON has no NaN), so e.g. a mean fee
+    in a month without placements reads as ``null``.
+    """
+    if isinstance(value, Enum):  # before str: Targeting is a str enum
+        return to_jsonable(value.value)
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return config_to_dict(value)
+    if type(value).__module__.startswith("omegaconf"):
+        return config_to_dict(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return to_jsonable(value.item())
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array
+        return to_jsonable(value.tolist())
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
+
+
+def _as_omegaconf(config: Any) -> Any:
+    from omegaconf import DictConfig, OmegaConf
+
+    if isinstance(config, DictConfig):
+        return config
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return OmegaConf.structured(config)
+    return OmegaConf.create(config)
+
+
+def config_to_dict(config: Any) -> dict:
+    """A resolved config (dataclass or DictConfig) as nested plain dicts; enums as strings."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(_as_omegaconf(config), resolve=True, enum_to_str=True)
+
+
+def flatten(d: Mapping, prefix: str = "") -> dict:
+    """``{"policy": {"fine": 1}}`` -> ``{"policy.fine": 1}``."""
+    out = {}
+    for key, value in d.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def lever_values(config: Any) -> dict:
+    """Every lever of ``config`` as a flat dict with dotted keys (``"policy.fine": 1000.0``)."""
+    tree = config_to_dict(config)
+    return flatten({group: tree[group] for group in LEVER_GROUPS if group in tree})
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def package_versions(names: tuple[str, ...] = RECORDED_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution (``None`` when not installed)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
+    """The commit the code was run from and whether the work tree differed from it.
+
+    ``commit`` is ``None`` when the package is not run from a git checkout
+    (e.g. installed from a wheel) or the repository has no commit yet.
+    ``dirty`` counts modified and untracked files that git does not ignore.
+    """
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                                  timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root.resolve():
+        return {"commit": None, "dirty": None}
+    commit = git("rev-parse", "--verify", "-q", "HEAD")
+    status = git("status", "--porcelain")
+    return {"commit": commit or None, "dirty": None if status is None else bool(status)}
+
+
+def utc_now() -> _dt.datetime:
+    """The current time in UTC (timezone-aware)."""
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def run_metadata(config: Any, *, started: _dt.datetime, ended: _dt.datetime, wall_seconds: float,
+                 extra: Mapping[str, Any] | None = None) -> dict:
+    """What is needed to reproduce a run and to trust its numbers; no host or user names.
+
+    Args:
+        config: the validated config the model ran with.
+        started, ended: UTC times around the simulation.
+        wall_seconds: elapsed time of the simulation itself.
+        extra: more entries (e.g. Hydra's overrides and group choices).
+    """
+    tree = config_to_dict(config)
+    meta = {
+        "seed": tree.get("seed"),
+        "scenario": tree.get("scenario_name"),
+        "started": started.isoformat(timespec="seconds"),
+        "ended": ended.isoformat(timespec="seconds"),
+        "wall_seconds": round(float(wall_seconds), 3),
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "platform": sys.platform,
+        "packages": package_versions(),
+        "git": git_state(),
+        "config": tree,
+    }
+    if extra:
+        meta.update(extra)
+    return meta
+
+
+# --------------------------------------------------------------------------- one run's files
+
+
+def summary_record(config: Any, summary: Mapping[str, Any]) -> dict:
+    """The content of ``summary.json``: headline outcomes, then seed, scenario, window and levers."""
+    tree = config_to_dict(config)
+    run = tree.get("run", {})
+    record = dict(to_jsonable(dict(summary)))
+    record.update({
+        "seed": tree.get("seed"),
+        "scenario": tree.get("scenario_name"),
+        "steps": run.get("steps"),
+        "summary_window_months": run.get("summary_window_months"),
+        "levers": to_jsonable(lever_values(config)),
+        "units": {k: u for k, u in OUTCOME_UNITS.items() if k in summary},
+    })
+    return record
+
+
+def write_run_outputs(out_dir: str | os.PathLike, config: Any, timeseries_df: Any,
+                      summary_dict: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, Path]:
+    """Write one run's four files into ``out_dir`` (created if needed), each atomically.
+
+    Args:
+        out_dir: the run's output directory (Hydra's run directory).
+        config: the validated config (:class:`sim.config.RecruitsimConfig` or a DictConfig).
+        timeseries_df: one row per step, outcome columns.
+        summary_dict: headline outcomes from the model.
+        metadata: from :func:`run_metadata`.
+
+    Returns:
+        The path of each file written, by kind.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "timeseries": out / TIMESERIES_FILE,
+        "summary": out / SUMMARY_FILE,
+        "config": out / CONFIG_FILE,
+        "metadata": out / METADATA_FILE,
+    }
+    write_parquet(paths["timeseries"], timeseries_df)
+    write_json(paths["summary"], summary_record(config, summary_dict))
+    write_yaml(paths["config"], config)
+    write_json(paths["metadata"], metadata)  # last: marks the run as complete
+    return paths

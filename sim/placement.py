@@ -1,0 +1,163 @@
+"""Matching applicants to job orders, and the payments a placement sets off.
+
+Each recruiter fills as many of its job orders as its capacity allows from
+its applicants, taken in random order (recruiters cannot tell applicants
+apart). A placement moves money three ways: the worker pays the fee
+(borrowing what savings do not cover), the employer pays the recruiter's
+price or receives its kickback, and the recruiter pays the real cost of the
+placement (documents, visa, travel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.choice import rank_within_groups
+from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, charged_months
+from sim.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, pay_fees
+
+if TYPE_CHECKING:
+    from sim.model import RecruitmentModel
+
+WORD_OF_MOUTH_MEMORY = 0.1  # weight of this month's placements in what people hear
+
+
+@dataclass
+class Placements:
+    """The workers placed this month and what each paid (arrays aligned by placement)."""
+
+    workers: np.ndarray
+    recruiters: np.ndarray
+    employers: np.ndarray
+    wage: np.ndarray
+    fee: np.ndarray
+    borrowed: np.ndarray
+    employer_price: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Placements:
+        z = np.zeros(0)
+        i = np.zeros(0, dtype=np.int64)
+        return cls(i, i, i, z, z, z, z)
+
+
+def capacity_of(model: RecruitmentModel) -> np.ndarray:
+    """Placements each recruiter can make this month (the public channel's is a policy lever)."""
+    r = model.recruiters
+    cap = r.capacity[: r.n].copy()
+    cap[r.kind[: r.n] == PUBLIC] = model.config.policy.public_capacity
+    return cap
+
+
+def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
+          order_employer: np.ndarray, order_recruiter: np.ndarray) -> Placements:
+    """Fill job orders from applicants and settle the payments of every placement."""
+    r = model.recruiters
+    n = r.n
+    rng = model.rng
+    r.applicants[:n] = np.bincount(chosen, minlength=n)[:n]
+    r.orders[:n] = np.bincount(order_recruiter, minlength=n)[:n]
+    slots = np.minimum(r.orders[:n], capacity_of(model))
+    if len(applicants) == 0 or len(order_employer) == 0:
+        r.placements[:n] = 0
+        return Placements.empty()
+
+    # applicants in random order within each recruiter; the first `slots` are placed
+    app_order, app_rank = rank_within_groups(chosen, rng.random(len(chosen)))
+    placed_sorted = app_rank < slots[chosen[app_order]]
+    workers = applicants[app_order][placed_sorted]
+    recs = chosen[app_order][placed_sorted]
+    rank = app_rank[placed_sorted]
+    # the k-th placed worker of a recruiter takes its k-th job order (orders in random order)
+    ord_order, _ = rank_within_groups(order_recruiter, rng.random(len(order_recruiter)))
+    start = np.r_[0, np.cumsum(r.orders[:n])][:n]
+    employers = order_employer[ord_order][start[recs] + rank]
+
+    placed = settle(model, workers, recs, employers)
+    r.placements[:n] = np.bincount(recs, minlength=n)[:n]
+    return placed
+
+
+def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, employers: np.ndarray) -> Placements:
+    """Pay fees, prices, kickbacks and placement costs; start the workers' contracts."""
+    cfg = model.config
+    r = model.recruiters
+    w = model.workers
+    ledger = model.ledger
+    n = r.n
+    wage = model.employers.wage[employers]
+    open_fee, hidden = charged_months(model)
+    fee = (open_fee[recs] + hidden[recs]) * wage
+    borrowed = pay_fees(model, workers, fee)
+
+    public = r.kind[recs] == PUBLIC
+    price = np.where(public, cfg.policy.public_employer_fee, r.price[recs])
+    cost = np.full(len(recs), cfg.market.placement_cost)
+    # money per recruiter row: fees in, employer price in (or kickback out), placement cost out
+    r.cash[:n] += np.bincount(recs, weights=fee + price - cost, minlength=n)[:n]
+    model.employers.recruitment_cost += np.bincount(employers, weights=price, minlength=model.employers.n)
+    private = ~public
+    ledger.transfer("workers", "recruiters", fee[private].sum(), "fees")
+    ledger.transfer("workers", "public_channel", fee[public].sum(), "public_fees")
+    ledger.transfer("employers", "recruiters", np.maximum(price[private], 0).sum(), "service_fees")
+    ledger.transfer("recruiters", "employers", np.maximum(-price[private], 0).sum(), "kickbacks")
+    ledger.transfer("employers", "public_channel", price[public].sum(), "public_service_fees")
+    ledger.transfer("recruiters", "outside", cost[private].sum(), "placement_costs")
+    ledger.transfer("public_channel", "outside", cost[public].sum(), "placement_costs")
+
+    cap = cfg.policy.fee_cap_months
+    months = open_fee[recs] + hidden[recs]
+    violation = np.zeros(len(recs), dtype=np.int8)
+    if cap is not None:
+        violation |= np.where(~public & (months > cap + 1e-9), ILLEGAL_FEE, 0).astype(np.int8)
+    violation |= np.where(r.deceives[recs] & ~public, DECEIVED, 0).astype(np.int8)
+    violation |= np.where(hidden[recs] > 0, HIDDEN_FEE, 0).astype(np.int8)
+
+    w.status[workers] = ABROAD
+    w.recruiter[workers] = recs
+    w.employer[workers] = employers
+    w.wage[workers] = wage
+    w.fee_paid[workers] = fee
+    w.placed_step[workers] = model.month
+    w.months_left[workers] = cfg.market.contract_months
+    w.violation[workers] = violation
+    w.detected[workers] = False
+    w.spell_gain[workers] = -fee
+    w.migrations[workers] += 1
+    hear_about(model, recs, fee > 0, (violation & DECEIVED) > 0)
+    return Placements(workers, recs, employers, wage, fee, borrowed, price)
+
+
+def hear_about(model: RecruitmentModel, recs: np.ndarray, paid_fee: np.ndarray, deceived: np.ndarray) -> None:
+    """Word of mouth: this month's placements shift what people believe of each kind of recruiter."""
+    kind = model.recruiters.kind[recs]
+    word = model.word_of_mouth
+    for k in (FEE_CHARGING, CERTIFIED):
+        mine = kind == k
+        if mine.any():
+            for key, seen in (("fee", paid_fee), ("deceived", deceived)):
+                word[key][k] += WORD_OF_MOUTH_MEMORY * (seen[mine].mean() - word[key][k])
+
+
+def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray,
+                             order_recruiter: np.ndarray) -> None:
+    """Signals recruiters carry into next month: workers' placement chance, employers' fill rate,
+    and the wage on offer."""
+    r = model.recruiters
+    n = r.n
+    has_applicants = r.applicants[:n] > 0
+    rate = r.placements[:n] / np.maximum(r.applicants[:n], 1)
+    memory = WORD_OF_MOUTH_MEMORY * 3
+    r.placement_prob[:n] = np.where(has_applicants, r.placement_prob[:n] + memory * (rate - r.placement_prob[:n]),
+                                    r.placement_prob[:n])
+    r.placements_ema[:n] += memory * (r.placements[:n] - r.placements_ema[:n])
+    has_orders = r.orders[:n] > 0
+    filled = r.placements[:n] / np.maximum(r.orders[:n], 1)
+    r.fill_rate[:n] = np.where(has_orders, r.fill_rate[:n] + memory * (filled - r.fill_rate[:n]), r.fill_rate[:n])
+    if len(order_recruiter):
+        wage_sum = np.bincount(order_recruiter, weights=model.employers.wage[order_employer], minlength=n)[:n]
+        has_orders = r.orders[:n] > 0
+        r.order_wage[:n] = np.where(has_orders, wage_sum / np.maximum(r.orders[:n], 1), r.order_wage[:n])

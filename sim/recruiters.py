@@ -1,0 +1,364 @@
+"""Recruiters: state arrays, Mesa views, prices and strategies.
+
+Recruiters are few (tens), but workers and employers look at all of them
+every month, so their state is also kept in arrays (:class:`RecruiterTable`)
+and the decisions below are vectorised over recruiters. Each row has a Mesa
+agent view whose class says its business model: :class:`FeeChargingRecruiter`,
+:class:`CertifiedRecruiter`, or the :class:`PublicChannel` (row 0, a
+government-to-government recruiter of limited capacity).
+
+Sources: seed 001 Part III.A (fees set by what the market bears, kickbacks,
+churning, deception, evasion weighed against expected penalties) and III.C
+(certified recruiters under the Employer Pays Principle).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.choice import fermi
+
+if TYPE_CHECKING:
+    from sim.model import RecruitmentModel
+
+FEE_CHARGING, CERTIFIED, PUBLIC = 0, 1, 2
+PUBLIC_ROW = 0  # the public channel is always the first row
+KIND_NAMES = ("fee_charging", "certified", "public")
+# certification stage of a recruiter
+NOT_CERTIFYING, TRAINING, HOLDS_LABEL = 0, 1, 2
+BELIEF_MEMORY = 0.1      # weight of this month's evidence in recruiters' beliefs
+PROFIT_MEMORY = 0.1      # weight of this month's profit in the profit average
+STRATEGY_REVIEW = 0.25   # chance per month a recruiter reconsiders evading or cheating
+MUTATION = 0.01          # chance per review of trying the other practice (keeps strategies alive)
+
+
+class RecruiterTable:
+    """Every recruiter's state, one array per variable; rows are never reused."""
+
+    FLOAT = ("cash", "fee_months", "price", "placement_prob", "honesty", "profit_month", "profit_ema",
+             "cash_before", "inspection_belief", "reviews", "reviews_fee", "reviews_deceived",
+             "complaints_ema", "order_wage", "placements_ema", "fill_rate")
+    INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
+           "stage_months", "next_audit", "certified_months", "entered", "capacity")
+    BOOL = ("active", "deceives", "churns", "overcharges")
+
+    def __init__(self, capacity: int, complaint_delay: int):
+        self.n = 0
+        self._cap = max(capacity, 4)
+        for name in self.FLOAT:
+            setattr(self, name, np.zeros(self._cap))
+        for name in self.INT:
+            setattr(self, name, np.zeros(self._cap, dtype=np.int64))
+        for name in self.BOOL:
+            setattr(self, name, np.zeros(self._cap, dtype=bool))
+        # complaints on their way to the certification scheme, by months left
+        self.scheme_queue = np.zeros((self._cap, complaint_delay + 1), dtype=np.int64)
+
+    def add(self, count: int) -> np.ndarray:
+        """Append ``count`` empty rows (growing the arrays geometrically); return their indices."""
+        need = self.n + count
+        if need > self._cap:
+            new_cap = max(need, 2 * self._cap)
+            for name in self.FLOAT + self.INT + self.BOOL:
+                old = getattr(self, name)
+                grown = np.zeros(new_cap, dtype=old.dtype)
+                grown[: self.n] = old[: self.n]
+                setattr(self, name, grown)
+            queue = np.zeros((new_cap, self.scheme_queue.shape[1]), dtype=np.int64)
+            queue[: self.n] = self.scheme_queue[: self.n]
+            self.scheme_queue = queue
+            self._cap = new_cap
+        rows = np.arange(self.n, need)
+        self.n = need
+        return rows
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of array ``name``."""
+        return getattr(self, name)[: self.n]
+
+    def private_active(self) -> np.ndarray:
+        """Rows of active private recruiters (the public channel excluded)."""
+        return np.flatnonzero(self.active[: self.n] & (self.kind[: self.n] != PUBLIC))
+
+
+class Recruiter(mesa.Agent):
+    """A readable view of one recruiter row in ``model.recruiters``."""
+
+    def __init__(self, model: RecruitmentModel, row: int):
+        super().__init__(model)
+        self.row = int(row)
+
+    def _get(self, name: str):
+        return getattr(self.model.recruiters, name)[self.row]
+
+    @property
+    def cash(self) -> float:
+        return float(self._get("cash"))
+
+    @property
+    def fee_months(self) -> float:
+        """Fee charged to workers, in months of destination wage (0 for certified, unless cheating)."""
+        return float(charged_months(self.model)[0][self.row] + charged_months(self.model)[1][self.row])
+
+    @property
+    def employer_price(self) -> float:
+        """Service fee per placement to employers in USD; negative means a kickback."""
+        return float(self._get("price"))
+
+    @property
+    def profit(self) -> float:
+        """Average monthly profit (USD)."""
+        return float(self._get("profit_ema"))
+
+    @property
+    def deceives(self) -> bool:
+        return bool(self._get("deceives"))
+
+
+class FeeChargingRecruiter(Recruiter):
+    """Charges workers what the market bears; may evade caps, deceive, pay kickbacks, churn."""
+
+
+class CertifiedRecruiter(Recruiter):
+    """Holds the voluntary label: charges employers, not workers (Employer Pays), unless it cheats."""
+
+
+class PublicChannel(Recruiter):
+    """A public, government-to-government channel: low fixed fees, limited capacity."""
+
+
+VIEW_CLASS = {FEE_CHARGING: FeeChargingRecruiter, CERTIFIED: CertifiedRecruiter, PUBLIC: PublicChannel}
+
+
+def market_fee_months(model: RecruitmentModel) -> float:
+    """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides."""
+    r = model.recruiters
+    rows = r.private_active()
+    fc = rows[r.kind[rows] == FEE_CHARGING]
+    return float(r.fee_months[fc].mean()) if len(fc) else float(r.fee_months[rows].mean()) if len(rows) else 0.0
+
+
+def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
+    """What each recruiter charges a worker, in months of wage: (open fee, hidden fee).
+
+    Fee-charging recruiters ask their market fee, capped where a cap applies
+    unless they evade it (workers then collude and pay off the books; the
+    whole fee counts as open because the worker agreed to it). Certified
+    recruiters ask nothing, unless they cheat and take a hidden fee. The
+    public channel asks its fixed fee.
+    """
+    r = model.recruiters
+    n = r.n
+    kind, fee = r.kind[:n], r.fee_months[:n]
+    cap = model.config.policy.fee_cap_months
+    open_fee = np.where(kind == FEE_CHARGING, fee, 0.0)
+    if cap is not None:
+        open_fee = np.where((kind == FEE_CHARGING) & ~r.overcharges[:n], np.minimum(open_fee, cap), open_fee)
+    open_fee = np.where(kind == PUBLIC, model.config.policy.public_fee_months, open_fee)
+    hidden = np.where((kind == CERTIFIED) & r.overcharges[:n], market_fee_months(model), 0.0)
+    return open_fee, hidden
+
+
+def offers_to_workers(model: RecruitmentModel) -> dict:
+    """What searching workers know about each recruiter this month.
+
+    Returns per-option arrays: the advertised fee, the chance of being
+    placed (last months' placements over applicants), the promised wage,
+    and the perceived chances of a hidden fee and of deception, both as
+    platform users (the recruiter's own reviews) and as others (word of
+    mouth about recruiters of that kind, sharpened by trust in the label).
+    """
+    r = model.recruiters
+    cfg = model.config
+    rows = np.flatnonzero(r.active[: r.n])
+    if cfg.policy.public_capacity == 0:
+        rows = rows[r.kind[rows] != PUBLIC]
+    open_fee, hidden = charged_months(model)
+    kind = r.kind[rows]
+    promised = r.order_wage[rows] * np.where(r.deceives[rows], 1.0 + cfg.market.deception_markup, 1.0)
+    fee_other, deceive_other = word_of_mouth_view(model, kind, cfg.certification.worker_trust)
+    fee_user, deceive_user = ratings_view(model, rows, fee_other, deceive_other)
+    certified = kind == CERTIFIED
+    return {
+        "rows": rows,
+        "fee_months": open_fee[rows],
+        "hidden_months": market_fee_months(model),
+        "placement_prob": r.placement_prob[rows],
+        "promised_wage": promised,
+        "hidden_prob_user": np.where(certified, fee_user, 0.0),
+        "hidden_prob_other": np.where(certified, fee_other, 0.0),
+        "deceive_prob_user": deceive_user,
+        "deceive_prob_other": deceive_other,
+    }
+
+
+def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, trust: float) -> tuple[np.ndarray, np.ndarray]:
+    """What people hear about recruiters of each kind: the chance of a fee and of deception.
+
+    Word of mouth reports recent shares among placements of that kind. How
+    far people believe the certified record is set by their ``trust`` in the
+    label; without trust they assume certified recruiters are like the rest.
+    """
+    word = model.word_of_mouth
+    fee = word["fee"][kind]
+    deceived = word["deceived"][kind]
+    certified = kind == CERTIFIED
+    fee = np.where(certified, trust * fee + (1 - trust) * word["fee"][FEE_CHARGING], fee)
+    deceived = np.where(certified, trust * deceived + (1 - trust) * word["deceived"][FEE_CHARGING], deceived)
+    return fee, deceived
+
+
+def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarray,
+                 deceive_prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each recruiter's own record on the rating platform, shrunk toward word of mouth.
+
+    A Beta-style average: word of mouth counts as a couple of reviews, so a
+    recruiter with few reviews is judged mostly by its kind.
+    """
+    r = model.recruiters
+    prior = 2.0
+    reviews = r.reviews[rows]
+    fee = (prior * fee_prior + r.reviews_fee[rows]) / (prior + reviews)
+    deceived = (prior * deceive_prior + r.reviews_deceived[rows]) / (prior + reviews)
+    return fee, deceived
+
+
+def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """The lowest employer price a recruiter accepts for a placement (USD).
+
+    Cost per placement (processing plus the fixed cost spread over capacity,
+    plus certification costs for certified recruiters) plus a minimum
+    margin, less what the worker pays. A recruiter that collects large fees from workers can go below zero
+    here: it can afford to pay employers kickbacks (seed 001, III.A).
+    """
+    r = model.recruiters
+    m = model.config.market
+    c = model.config.certification
+    open_fee, hidden = charged_months(model)
+    fee_income = (open_fee[rows] + hidden[rows]) * r.order_wage[rows]
+    unit_cost = m.placement_cost + m.fixed_cost / np.maximum(r.capacity[rows], 1)
+    audits_per_month = np.where(r.cert_stage[rows] == HOLDS_LABEL,
+                                c.surveillance_cost / c.surveillance_interval_months, 0.0)
+    return unit_cost + m.min_margin + audits_per_month / np.maximum(r.capacity[rows], 1) - fee_income
+
+
+def update_prices(model: RecruitmentModel) -> None:
+    """Recruiters move their prices toward what the market bears.
+
+    Worker fee: raised when applicants outnumber the jobs on offer, lowered
+    when they are too few (excess demand pricing). Only recruiters who
+    actually charge their asking fee learn from their own applicants; the
+    others (capped, or certified) follow those who do, so the asking fee is
+    always an estimate of what the market bears. Employer price: raised by
+    a step when orders exceed capacity, otherwise moved part way toward the
+    break-even price, undercutting competitors; below zero it is a kickback.
+    The step grows with the overload (orders per unit of capacity, up to 10).
+    """
+    r = model.recruiters
+    m = model.config.market
+    rows = r.private_active()
+    if len(rows) == 0:
+        return
+    open_fee, _ = charged_months(model)
+    testing = (r.kind[rows] == FEE_CHARGING) & (open_fee[rows] >= r.fee_months[rows] - 1e-9)
+    tested = rows[testing]
+    slots = np.minimum(r.orders[tested], r.capacity[tested])
+    target = np.maximum(2 * slots, 1)
+    pressure = np.tanh((r.applicants[tested] - target) / target)
+    r.fee_months[tested] = np.clip(r.fee_months[tested] * np.exp(m.fee_adjust_rate * pressure), 0.05, 120.0)
+    # recruiters not charging their asking fee (capped, or certified) learn it from those who do
+    untested = rows[~testing]
+    if len(tested) and len(untested):
+        reference = r.fee_months[tested].mean()
+        r.fee_months[untested] += m.fee_adjust_rate * (reference - r.fee_months[untested])
+
+    floor = break_even_price(model, rows)
+    busy = r.orders[rows] > r.capacity[rows]
+    price = r.price[rows]
+    undercut = price + m.fee_adjust_rate * (floor - price)
+    overload = np.minimum(r.orders[rows] / np.maximum(r.capacity[rows], 1), 10.0)
+    r.price[rows] = np.where(busy, price + m.price_adjust_step * overload, np.maximum(undercut, floor))
+
+
+def perceived_detection(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """Chance, as each recruiter sees it, that one violation is caught by inspectors.
+
+    It rests on the recruiter's belief about the monthly inspection rate
+    (what it and its peers have seen), the detection probability and how many
+    months of records an inspection can look back over.
+    """
+    p = model.config.policy
+    monthly = model.recruiters.inspection_belief[rows] * p.detection_prob
+    return 1.0 - (1.0 - monthly) ** p.lookback_months
+
+
+def choose_compliance(model: RecruitmentModel) -> None:
+    """Recruiters decide whether to break the fee rule, weighing gain against expected penalty.
+
+    Fee-charging recruiters under a cap evade it when the fee they forgo
+    exceeds the fine they expect plus their share of the licence at risk.
+    Certified recruiters take hidden fees when that gain exceeds the
+    label's value times their chance of losing it (audits, complaints) plus
+    expected fines. ``honesty`` scales each recruiter's weighing.
+    """
+    r = model.recruiters
+    cfg = model.config
+    rows = r.private_active()
+    reviewing = rows[model.rng.random(len(rows)) < STRATEGY_REVIEW]
+    if len(reviewing) == 0:
+        return
+    kind = r.kind[reviewing]
+    wage = np.maximum(r.order_wage[reviewing], 1.0)
+    fine = model.regulator.effective_fine()
+    caught = perceived_detection(model, reviewing)
+    franchise = cfg.market.label_value_months * np.maximum(r.profit_ema[reviewing], 0.0)
+    volume = np.maximum(r.placements_ema[reviewing], 0.5)
+    cap = cfg.policy.fee_cap_months
+    # fee-charging: evade a cap?
+    excess = 0.0 if cap is None else np.maximum(r.fee_months[reviewing] - cap, 0.0) * wage
+    revoke = cfg.policy.revoke_after
+    licence_risk = caught * franchise / volume / revoke if revoke > 0 else 0.0
+    evade_penalty = caught * fine + licence_risk
+    evade = (excess > r.honesty[reviewing] * evade_penalty) if cap is not None else np.zeros(len(reviewing), bool)
+    # certified: take a hidden fee?
+    hidden_gain = market_fee_months(model) * wage
+    label_loss = model.scheme.perceived_catch_rate(volume) * franchise / volume
+    illegal = cap is not None
+    cheat_penalty = label_loss + (caught * fine if illegal else 0.0)
+    cheat = hidden_gain > r.honesty[reviewing] * cheat_penalty
+    choice = np.where(kind == CERTIFIED, cheat, evade)
+    explore = model.rng.random(len(reviewing)) < MUTATION
+    r.overcharges[reviewing] = choice ^ explore
+
+
+def imitate_practices(model: RecruitmentModel) -> None:
+    """Deception and churning spread by imitation of more profitable peers.
+
+    Each month a few recruiters compare their profit with a random peer of
+    the same kind and copy its practices with a probability rising in the
+    profit gap (Fermi rule); rare mutation keeps both practices in play.
+    Whether they pay is left to the market and to enforcement.
+    """
+    r = model.recruiters
+    m = model.config.market
+    rows = r.private_active()
+    if len(rows) < 2:
+        return
+    rng = model.rng
+    learners = rows[rng.random(len(rows)) < m.review_prob]
+    if len(learners) == 0:
+        return
+    peers = rows[rng.integers(0, len(rows), len(learners))]
+    same_kind = r.kind[peers] == r.kind[learners]
+    gap = r.profit_ema[peers] - r.profit_ema[learners]
+    copy = same_kind & (rng.random(len(learners)) < fermi(gap, m.imitation_scale))
+    r.deceives[learners] = np.where(copy, r.deceives[peers], r.deceives[learners])
+    r.churns[learners] = np.where(copy, r.churns[peers], r.churns[learners])
+    flip_d = rng.random(len(learners)) < MUTATION
+    flip_c = rng.random(len(learners)) < MUTATION
+    r.deceives[learners] ^= flip_d
+    r.churns[learners] ^= flip_c & (r.kind[learners] == FEE_CHARGING)
+    r.churns[learners] &= r.kind[learners] == FEE_CHARGING
