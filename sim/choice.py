@@ -27,6 +27,20 @@ def gumbel_argmax(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return noise.argmax(axis=1)
 
 
+def consideration_sets(n_choosers: int, n_options: int, size: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Which options each chooser knows of: ``size`` distinct options per chooser, or None for all.
+
+    Workers and employers do not survey every recruiter in a large market;
+    each considers a random window of a random ordering of the options, so
+    the cost of a choice grows with ``size``, not with the market.
+    """
+    if n_options <= size:
+        return None
+    order = rng.permutation(n_options)
+    start = rng.integers(0, n_options, n_choosers)
+    return order[(start[:, None] + np.arange(size)[None, :]) % n_options]
+
+
 def fermi(gain: np.ndarray | float, scale: float) -> np.ndarray:
     """Probability of adopting an alternative that pays ``gain`` more (logistic in gain/scale)."""
     return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(gain, dtype=float) / scale, -50.0, 50.0)))

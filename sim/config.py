@@ -74,6 +74,8 @@ class MarketConfig:
     credit_limit_months: float = param(12.0, 0.0, 1000.0, "months of destination wage",
                                        "reasoning: lenders lend against expected earnings")
     # worker behaviour
+    consideration_set: int = param(30, 1, 100_000, "recruiters",
+                                   "reasoning: a worker or employer knows of at most this many recruiters")
     search_prob: float = param(0.3, 0.0, 1.0, "per month", "reasoning: share of idle workers looking abroad")
     worker_choice_scale: float = param(1.0, 0.0, 100.0, "1/months of wage",
                                        "reasoning: logit scale of worker choice; calibrated in issue 5")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import gumbel_argmax
+from sim.choice import consideration_sets, gumbel_argmax
 from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, ratings_view, word_of_mouth_view
 from sim.workers import ABROAD
 
@@ -118,12 +118,17 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
         return res_emp, res_rec
     suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
     brand_cost = suspect_cost * suspicion(model, rows)
-    liability = model.regulator.expected_liability(rows)
-    cost = r.price[rows][None, :] + liability[None, :] \
-        + e.brand[vacancy_employer][:, None] * brand_cost[None, :]
-    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))[None, :]
-    pick = gumbel_argmax(delivers - cfg.market.employer_choice_scale * cost, model.rng)
-    return np.r_[res_emp, vacancy_employer], np.r_[res_rec, rows[pick]]
+    base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
+    known = consideration_sets(len(vacancy_employer), len(rows), cfg.market.consideration_set, model.rng)
+
+    def per_option(values: np.ndarray) -> np.ndarray:
+        return values[None, :] if known is None else values[known]
+
+    cost = per_option(base_cost) + e.brand[vacancy_employer][:, None] * per_option(brand_cost)
+    pick = gumbel_argmax(per_option(delivers) - cfg.market.employer_choice_scale * cost, model.rng)
+    chosen = rows[pick] if known is None else rows[known[np.arange(len(vacancy_employer)), pick]]
+    return np.r_[res_emp, vacancy_employer], np.r_[res_rec, chosen]
 
 
 def accepts_churn(model: RecruitmentModel, employers: np.ndarray) -> np.ndarray:

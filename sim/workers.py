@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import gumbel_argmax
+from sim.choice import consideration_sets, gumbel_argmax
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -105,7 +105,8 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     The expected gain of going through recruiter k is the chance of being
     placed (workers prefer recruiters with access to jobs, seed 001 III.C)
     times the contract's net earnings over home earnings, less the fee and
-    the interest on what must be borrowed. Workers who read the rating
+    the interest on what must be borrowed. Each searcher weighs the
+    recruiters it knows of (``market.consideration_set``). Workers who read the rating
     platform see each recruiter's own record of hidden fees and deception;
     the others go by word of mouth about recruiters of that kind.
 
@@ -119,25 +120,33 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     w = model.workers
     if len(searchers) == 0 or len(offer["rows"]) == 0:
         return np.full(len(searchers), -1, dtype=np.int64)
+    known = consideration_sets(len(searchers), len(offer["rows"]), m.consideration_set, model.rng)
+
+    def per_option(name: str) -> np.ndarray:
+        values = offer[name]
+        return values[None, :] if known is None else values[known]
+
     user = w.platform_user[searchers][:, None]
-    hidden_prob = np.where(user, offer["hidden_prob_user"], offer["hidden_prob_other"])
-    deceive_prob = np.where(user, offer["deceive_prob_user"], offer["deceive_prob_other"])
+    hidden_prob = np.where(user, per_option("hidden_prob_user"), per_option("hidden_prob_other"))
+    deceive_prob = np.where(user, per_option("deceive_prob_user"), per_option("deceive_prob_other"))
     markup = m.deception_markup
-    wage = offer["promised_wage"] * (1.0 - deceive_prob * (markup / (1.0 + markup)))
-    fee = (offer["fee_months"] + hidden_prob * offer["hidden_months"]) * wage
+    wage = per_option("promised_wage") * (1.0 - deceive_prob * (markup / (1.0 + markup)))
+    fee = (per_option("fee_months") + hidden_prob * offer["hidden_months"]) * wage
     savings = w.savings[searchers][:, None]
     borrowed = np.maximum(fee - savings, 0.0)
     net_wage = wage * (1.0 - m.living_cost_share)
     interest = borrowed * m.interest_rate * 0.5 * borrowed / np.maximum(net_wage, 1e-9)
     home = w.home_wage[searchers][:, None]
     gain = m.contract_months * (net_wage - home) - fee - interest
-    utility = m.worker_choice_scale * offer["placement_prob"] * gain / m.dest_wage
+    utility = m.worker_choice_scale * per_option("placement_prob") * gain / m.dest_wage
     credit = m.credit_limit_months * m.dest_wage
     utility[borrowed > credit] = -np.inf
     stay_home = np.zeros((len(searchers), 1))
     pick = gumbel_argmax(np.hstack([stay_home, utility]), model.rng)
-    rows = np.r_[-1, offer["rows"]]
-    return rows[pick]
+    option = np.maximum(pick - 1, 0)
+    if known is not None:
+        option = known[np.arange(len(searchers)), option]
+    return np.where(pick == 0, -1, offer["rows"][option])
 
 
 def pay_fees(model: RecruitmentModel, placed: np.ndarray, fee: np.ndarray) -> np.ndarray:
