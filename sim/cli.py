@@ -18,9 +18,11 @@ Hydra's own errors when Hydra flags such as ``--cfg`` are used).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import os
+import re
 import sys
 import typing
 from enum import Enum
@@ -55,6 +57,10 @@ class InvalidConfig(Exception):
     """A configuration the command refuses; ``str()`` is the short message for the user."""
 
 
+class UnknownKey(ConfigError):
+    """A key that is not in the schema (added with ``+key=value`` or by a YAML file)."""
+
+
 # --------------------------------------------------------------------------- composing and checking
 
 
@@ -83,7 +89,7 @@ def check_config(cfg: DictConfig | RecruitsimConfig) -> RecruitsimConfig:
     typed = validate(cfg)
     if isinstance(cfg, DictConfig):
         for key in _unknown_keys(cfg, typed, ""):
-            raise ConfigError(key, _select(cfg, key), "no such key in the schema (sim/config.py)")
+            raise UnknownKey(key, _select(cfg, key), "no such key in the schema (sim/config.py)")
     return typed
 
 
@@ -105,7 +111,7 @@ def _select(cfg: DictConfig, key: str) -> Any:
     return OmegaConf.to_container(value) if isinstance(value, DictConfig) else value
 
 
-def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConfig | None:
+def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConfig:
     """Compose and validate what the command line asks for, before Hydra runs anything.
 
     For a sweep, every value of every swept key is checked once (not every
@@ -138,11 +144,8 @@ def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConf
             else:
                 _check_value(base_cfg, key, value)
         return typed
-    except ConfigError as exc:
-        raise InvalidConfig(explain(exc, current)) from exc
-    except (HydraException, OmegaConfBaseException) as exc:
-        raise InvalidConfig(explain(exc, current)) from exc
-    except ValueError as exc:  # Hydra raises it for some malformed overrides, e.g. market=3
+    # ValueError: ConfigError, and what Hydra raises for some malformed overrides (market=3)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise InvalidConfig(explain(exc, current)) from exc
 
 
@@ -199,7 +202,7 @@ def _replace(lines: list[str], key: str, line: str) -> list[str]:
 def _check_value(base_cfg: DictConfig, key: str, value: Any) -> None:
     from omegaconf import OmegaConf
 
-    cfg = base_cfg.copy()
+    cfg = copy.deepcopy(base_cfg)
     OmegaConf.update(cfg, key, value, merge=True)
     check_config(cfg)
 
@@ -219,8 +222,8 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     head = "recruitsim: invalid config:"
     if isinstance(exc, ConfigError):
         given = _given(exc.key, overrides) or repr(exc.value)
-        if exc.allowed.startswith("no such key"):
-            return _unknown_key_message(head, exc.key, given)
+        if isinstance(exc, UnknownKey):
+            return _unknown_key_message(head, exc.key, f"given {exc.key}={given}")
         allowed = _allowed_text(exc.key) if _is_plain_range(exc) else exc.allowed
         return "\n".join([f"{head} {exc.key}={given} is not allowed",
                           f"  allowed: {allowed}", _where(exc.key)])
@@ -234,9 +237,14 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     cause = _omegaconf_cause(exc)
     if cause is not None and cause.full_key:
         key = cause.full_key
-        given = _given(key, overrides) or repr(cause.value)
+        given = _given(key, overrides)
+        source = re.match(r"In '([^']+)':", str(exc))  # the YAML file that set it
         if isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
-            return _unknown_key_message(head, key, given)
+            where = f"given {key}={given}" if given is not None else (
+                f"set in configs/{source[1]}.yaml" if source else "not in the schema")
+            return _unknown_key_message(head, key, where)
+        if given is None:
+            given = repr(cause.value) + (f" (set in configs/{source[1]}.yaml)" if source else "")
         problem = str(cause.msg or cause).splitlines()[0]
         return "\n".join([f"{head} {key}={given}: {problem}",
                           f"  allowed: {_allowed_text(key)}", _where(key)])
@@ -270,12 +278,12 @@ def _given(key: str, overrides: Sequence[str]) -> str | None:
     return None
 
 
-def _unknown_key_message(head: str, key: str, given: str) -> str:
+def _unknown_key_message(head: str, key: str, origin: str) -> str:
     group, _, name = key.rpartition(".")
     known = _field_names(group)
     close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
     hint = f"did you mean {', '.join(f'{group}.{c}' if group else c for c in close)}? " if close else ""
-    return "\n".join([f"{head} unknown key {key} (given {key}={given})",
+    return "\n".join([f"{head} unknown key {key} ({origin})",
                       f"  {hint}{_where(key, every=True).strip()}"])
 
 

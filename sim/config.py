@@ -210,7 +210,7 @@ class RunConfig:
 class RecruitsimConfig:
     """The whole configuration of one run."""
 
-    seed: int = param(0, 0, 2**63 - 1, "integer", "replication; 0 is a valid seed")
+    seed: int = param(0, 0, INF, "integer", "replication; 0 is a valid seed")
     market: MarketConfig = field(default_factory=MarketConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     certification: CertificationConfig = field(default_factory=CertificationConfig)

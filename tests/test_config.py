@@ -161,3 +161,19 @@ def test_primary_config_keeps_outputs_out_of_the_source_tree():
     assert primary["hydra"]["run"]["dir"].startswith("outputs/")
     assert primary["hydra"]["sweep"]["dir"].startswith("multirun/")
     assert Path(CONFIG_DIR, "hydra", "help", "recruitsim.yaml").is_file()
+
+
+def test_errors_in_a_yaml_file_name_the_file(tmp_path, monkeypatch):
+    import shutil
+
+    import sim.cli
+
+    configs = tmp_path / "configs"
+    shutil.copytree(CONFIG_DIR, configs)
+    (configs / "scenario" / "broken.yaml").write_text("# @package _global_\npolicy:\n  finez: 3\n")
+    monkeypatch.setattr(sim.cli, "CONFIG_DIR", configs)
+    with pytest.raises(InvalidConfig) as info:
+        precheck(["scenario=broken"])
+    message = str(info.value)
+    assert "policy.finez" in message and "configs/scenario/broken.yaml" in message
+    assert "policy.fine" in message.replace("policy.finez", "")  # the suggestion
