@@ -101,7 +101,8 @@ class Recruiter(mesa.Agent):
     @property
     def fee_months(self) -> float:
         """Fee charged to workers, in months of destination wage (0 for certified, unless cheating)."""
-        return float(charged_months(self.model)[0][self.row] + charged_months(self.model)[1][self.row])
+        open_fee, hidden = charged_months(self.model)
+        return float(open_fee[self.row] + hidden[self.row])
 
     @property
     def employer_price(self) -> float:
