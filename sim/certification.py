@@ -92,6 +92,7 @@ class CertificationScheme:
         active = r.active[:n]
         detected_rows = []
 
+        holders = np.flatnonzero(active & (r.cert_stage[:n] == HOLDS_LABEL))  # before today's new labels
         training = np.flatnonzero(active & (r.cert_stage[:n] == TRAINING))
         if c.training_months > 0 and len(training):
             monthly = c.training_cost / c.training_months
@@ -109,16 +110,19 @@ class CertificationScheme:
         r.cert_stage[failed] = NOT_CERTIFYING
         self.certify(passed)
 
-        holders = np.flatnonzero(active & (r.cert_stage[:n] == HOLDS_LABEL))
+        holders = holders[r.cert_stage[holders] == HOLDS_LABEL]
         r.certified_months[holders] += 1
         r.next_audit[holders] -= 1
         due = holders[r.next_audit[holders] <= 0]
-        recert = r.certified_months[due] == c.surveillance_period_months
+        recert = ~r.recertified[due] & (r.certified_months[due] >= c.surveillance_period_months)
         cost = np.where(recert, c.audit_cost, c.surveillance_cost)
         r.cash[due] -= cost
         ledger.transfer("recruiters", "scheme", cost.sum(), "certification_costs")
-        in_surveillance = r.certified_months[due] < c.surveillance_period_months
-        r.next_audit[due] = np.where(in_surveillance, c.surveillance_interval_months, c.recertified_interval_months)
+        r.recertified[due] |= recert
+        r.next_audit[due] = np.where(r.recertified[due], c.recertified_interval_months,
+                                     np.minimum(c.surveillance_interval_months,
+                                                c.surveillance_period_months - r.certified_months[due]))
+        r.next_audit[due] = np.maximum(r.next_audit[due], 1)
         caught_by_audit = due[self._finds_abuse(due)]
         detected_rows.append(caught_by_audit)
 
@@ -151,6 +155,7 @@ class CertificationScheme:
         r.kind[rows] = CERTIFIED
         r.cert_stage[rows] = HOLDS_LABEL
         r.certified_months[rows] = 0
+        r.recertified[rows] = False
         r.next_audit[rows] = self.config.surveillance_interval_months
         r.overcharges[rows] = False
         r.churns[rows] = False

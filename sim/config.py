@@ -104,10 +104,12 @@ class MarketConfig:
                                   "reasoning: recruiters differ in how much risk they accept")
     review_prob: float = param(0.1, 0.0, 1.0, "per month",
                                "reasoning: recruiters review practices and business model about yearly")
-    imitation_scale: float = param(2000.0, 1e-9, 1e9, "USD/month",
-                                   "reasoning: profit gap at which switching is likely")
+    imitation_scale: float = param(2000.0, 1e-9, 1e9, "USD",
+                                   "reasoning: profit gap (per month) at which switching model is likely; "
+                                   "also the scale of the entry decision's expected value")
     label_value_months: float = param(12.0, 0.0, 1200.0, "months of profit",
-                                      "reasoning: what a certified recruiter expects to lose with its label")
+                                      "reasoning: the profit at stake for a recruiter: what it expects to "
+                                      "lose with its label or licence, and the horizon of an entry decision")
     churn_bonus: float = param(300.0, 0.0, 1e7, "USD per replaced worker",
                                "seed 001, III.A: incentives to employers to replace workers early")
     churn_rate: float = param(0.05, 0.0, 1.0, "per month", "reasoning: share of a churning pair's workers replaced")
@@ -135,9 +137,12 @@ class PolicyConfig:
     lookback_months: int = param(12, 1, 1200, "months", "reasoning: records an inspection can examine")
     fine: float = param(1000.0, 0.0, 1e9, "USD per detected violation",
                         "seed 001, III.A: fines often too low to deter")
-    revoke_after: int = param(3, 0, 1000, "detections (0 = never)", "reasoning: three strikes")
+    revoke_after: int = param(3, 0, 1000, "strikes (0 = never)",
+                              "reasoning: three strikes; a strike is an inspection month with findings")
     joint_liability: bool = param(False, unit="bool", source="seed 001, III.A: proposed, rarely adopted")
-    liability_share: float = param(1.0, 0.0, 10.0, "share of the fine charged to the employer", "reasoning")
+    liability_share: float = param(1.0, 0.0, 10.0, "times the fine",
+                                   "reasoning: the employer pays this multiple of the fine per violation, "
+                                   "on top of the recruiter's fine")
     capture: float = param(0.0, 0.0, 1.0, "strength",
                            "seed 001, III.A: industry influence weakens enforcement")
     anti_retaliation: float = param(0.0, 0.0, 1.0, "protection strength", "seed 001, III.C and III.E")
@@ -178,8 +183,9 @@ class CertificationConfig:
     complaint_exhaustion: bool = param(True, unit="bool", source="seed 001, III.C: auditor first")
     exhaustion_months: int = param(6, 0, 1200, "months", "reasoning")
     auditor_dismiss_prob: float = param(0.5, 0.0, 1.0, "per complaint", "reasoning")
-    worker_trust: float = param(0.5, 0.0, 1.0, "reduction of feared deception",
-                                "reasoning: how much workers trust the label")
+    worker_trust: float = param(0.5, 0.0, 1.0, "weight",
+                                "reasoning: how far workers believe the certified record (hidden fees, "
+                                "deception) rather than assume certified recruiters are like the rest")
 
 
 @dataclass
@@ -192,8 +198,9 @@ class SocietyConfig:
                                "seed 001, III.B: Employer Pays pledges of large brands")
     brand_cost: float = param(1000.0, 0.0, 1e8, "USD per hire via a suspect recruiter",
                               "reasoning: expected reputational cost")
-    brand_remediation: float = param(0.5, 0.0, 10.0, "share of the worker's fee repaid",
-                                     "seed 001, III.B notes: supplier codes require repaying fees found")
+    brand_remediation: float = param(0.5, 0.0, 10.0, "share of the market fee",
+                                     "seed 001, III.B notes: supplier codes require repaying fees found; "
+                                     "enters committed employers' expected cost (no money moves)")
 
 
 @dataclass

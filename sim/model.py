@@ -116,6 +116,7 @@ class RecruitmentModel(mesa.Model):
     def _start_certified(self, rows: np.ndarray) -> None:
         """Recruiters holding the label at launch, their audits spread over the first cycle."""
         self.scheme.certify(rows)
+        self.recruiters.deceives[rows] = False
         interval = self.config.certification.surveillance_interval_months
         self.recruiters.next_audit[rows] = self.rng.integers(1, interval + 1, len(rows))
 
@@ -217,6 +218,7 @@ class RecruitmentModel(mesa.Model):
         by_kind = np.bincount(self.recruiters.kind[placed.recruiters], minlength=3)[:3]
         counts |= self.regulator.enforce(by_kind)
         counts |= industry.close_books(self)
+        counts["exits"] += counts["licences_revoked"]
         counts |= industry.switch_business_models(self)
         counts |= industry.enter(self)
 

@@ -40,6 +40,8 @@ OUTCOMES = {
     "workers_in_debt_share": ("share", "share of all workers who owe money"),
     "mean_net_gain_months": ("months of wage", "net gain over staying home, workers returning this month"),
     "employer_cost_per_hire": ("USD", "mean price employers paid per placement (negative: kickbacks)"),
+    "employer_spending": ("USD", "employers' recruitment spending this month: prices less kickbacks, "
+                                 "plus joint-liability fines, less churn bonuses received"),
     "kickbacks_paid": ("USD", "kickbacks recruiters paid employers this month"),
     "n_recruiters": ("recruiters", "active private recruiters"),
     "n_certified": ("recruiters", "active certified recruiters"),
@@ -55,16 +57,20 @@ OUTCOMES = {
     "violations_detected": ("violations", "violations found by inspections this month"),
     "violations_detected_audit": ("recruiters", "certified recruiters caught by audits or complaints"),
     "labels_withdrawn": ("recruiters", "certification labels withdrawn after findings"),
+    "audits": ("audits", "certification audits carried out (initial, surveillance, recertification)"),
+    "audit_failures_initial": ("recruiters", "trainees failing their initial audit"),
     "inspections": ("recruiters", "recruiters inspected this month"),
     "fines_collected": ("USD", "fines paid by recruiters (and employers, under joint liability)"),
     "licences_revoked": ("recruiters", "licences revoked this month"),
     "complaints": ("workers", "complaints filed this month"),
     "retaliations": ("workers", "complainers punished (terminated and blacklisted)"),
-    "early_terminations": ("workers", "contracts ended early this month, churning included"),
+    "early_terminations": ("workers", "contracts ended early by employers, churning included "
+                                      "(retaliation firings are counted in retaliations)"),
+    "completed_contracts": ("workers", "contracts that ran their full length this month"),
     "churn_terminations": ("workers", "workers replaced early under churning deals"),
     "hhi": ("index 0-1", "Herfindahl index of this month's placements across recruiters"),
     "entries": ("recruiters", "recruiters entering"),
-    "exits": ("recruiters", "recruiters leaving (bankrupt, losing, or revoked)"),
+    "exits": ("recruiters", "recruiters leaving: bankrupt, giving up losses, or licence revoked"),
     "switches_to_certified": ("recruiters", "fee-charging recruiters starting certification"),
     "switches_to_fee_charging": ("recruiters", "certified recruiters dropping the label"),
     "enforcement_strength": ("share", "enforcement left after capture"),
@@ -77,6 +83,13 @@ def _share(part: float, whole: float) -> float:
 
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else float("nan")
+
+
+def employer_spending(model: RecruitmentModel) -> float:
+    """Employers' net money out this month, from the ledger's monthly flows."""
+    month = model.ledger.month
+    return float(month["service_fees"] + month["public_service_fees"] + month["liability_fines"]
+                 - month["kickbacks"] - month["churn_bonuses"])
 
 
 def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
@@ -115,6 +128,7 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
         "employer_cost_per_hire": _mean(placed.employer_price),
         "kickbacks_paid": float(np.maximum(-placed.employer_price, 0).sum()),
+        "employer_spending": employer_spending(model),
         "n_recruiters": len(private),
         "n_certified": len(cert),
         "n_fee_charging": len(fc),

@@ -43,7 +43,7 @@ class RecruiterTable:
              "complaints_ema", "order_wage", "placements_ema", "fill_rate")
     INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
            "stage_months", "next_audit", "certified_months", "entered", "capacity")
-    BOOL = ("active", "deceives", "churns", "overcharges")
+    BOOL = ("active", "deceives", "churns", "overcharges", "recertified")
 
     def __init__(self, capacity: int, complaint_delay: int):
         self.n = 0
@@ -332,7 +332,8 @@ def choose_compliance(model: RecruitmentModel) -> None:
     cheat = hidden_gain > r.honesty[reviewing] * cheat_penalty
     choice = np.where(kind == CERTIFIED, cheat, evade)
     explore = model.rng.random(len(reviewing)) < MUTATION
-    r.overcharges[reviewing] = choice ^ explore
+    meaningful = (kind == CERTIFIED) | (cap is not None)  # with no cap there is nothing to evade
+    r.overcharges[reviewing] = (choice ^ explore) & meaningful
 
 
 def imitate_practices(model: RecruitmentModel) -> None:

@@ -105,7 +105,8 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     The expected gain of going through recruiter k is the chance of being
     placed (workers prefer recruiters with access to jobs, seed 001 III.C)
     times the contract's net earnings over home earnings, less the fee and
-    the interest on what must be borrowed. Each searcher weighs the
+    the interest on what must be borrowed. Lenders refuse a loan that would
+    take the worker's debt past the credit limit. Each searcher weighs the
     recruiters it knows of (``market.consideration_set``). Workers who read the rating
     platform see each recruiter's own record of hidden fees and deception;
     the others go by word of mouth about recruiters of that kind.
@@ -120,28 +121,28 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     w = model.workers
     if len(searchers) == 0 or len(offer["rows"]) == 0:
         return np.full(len(searchers), -1, dtype=np.int64)
+    # what each option offers a platform user (1) and anyone else (0): net wage, fee, placement chance
+    markup = m.deception_markup / (1.0 + m.deception_markup)
+    table = np.empty((2, len(offer["rows"]), 3), dtype=np.float32)
+    for is_user, suffix in ((0, "other"), (1, "user")):
+        wage = offer["promised_wage"] * (1.0 - offer[f"deceive_prob_{suffix}"] * markup)
+        table[is_user, :, 0] = wage * (1.0 - m.living_cost_share)
+        table[is_user, :, 1] = (offer["fee_months"] + offer[f"hidden_prob_{suffix}"] * offer["hidden_months"]) * wage
+        table[is_user, :, 2] = offer["placement_prob"]
     known = consideration_sets(len(searchers), len(offer["rows"]), m.consideration_set, model.rng)
+    user = w.platform_user[searchers].astype(np.intp)
+    seen = table[user] if known is None else table[user[:, None], known]
+    net_wage, fee, placement_prob = seen[..., 0], seen[..., 1], seen[..., 2]
 
-    def per_option(name: str) -> np.ndarray:
-        values = offer[name]
-        return values[None, :] if known is None else values[known]
-
-    user = w.platform_user[searchers][:, None]
-    hidden_prob = np.where(user, per_option("hidden_prob_user"), per_option("hidden_prob_other"))
-    deceive_prob = np.where(user, per_option("deceive_prob_user"), per_option("deceive_prob_other"))
-    markup = m.deception_markup
-    wage = per_option("promised_wage") * (1.0 - deceive_prob * (markup / (1.0 + markup)))
-    fee = (per_option("fee_months") + hidden_prob * offer["hidden_months"]) * wage
-    savings = w.savings[searchers][:, None]
-    borrowed = np.maximum(fee - savings, 0.0)
-    net_wage = wage * (1.0 - m.living_cost_share)
-    interest = borrowed * m.interest_rate * 0.5 * borrowed / np.maximum(net_wage, 1e-9)
-    home = w.home_wage[searchers][:, None]
-    gain = m.contract_months * (net_wage - home) - fee - interest
-    utility = m.worker_choice_scale * per_option("placement_prob") * gain / m.dest_wage
-    credit = m.credit_limit_months * m.dest_wage
-    utility[borrowed > credit] = -np.inf
-    stay_home = np.zeros((len(searchers), 1))
+    borrowed = fee - w.savings[searchers].astype(np.float32)[:, None]
+    np.maximum(borrowed, 0.0, out=borrowed)
+    interest = borrowed * borrowed * np.float32(0.5 * m.interest_rate) / np.maximum(net_wage, np.float32(1e-9))
+    home = w.home_wage[searchers].astype(np.float32)[:, None]
+    gain = np.float32(m.contract_months) * (net_wage - home) - fee - interest
+    utility = np.float32(m.worker_choice_scale / m.dest_wage) * placement_prob * gain
+    owed = w.debt[searchers].astype(np.float32)[:, None]
+    utility[borrowed + owed > np.float32(m.credit_limit_months * m.dest_wage)] = -np.inf
+    stay_home = np.zeros((len(searchers), 1), dtype=np.float32)
     pick = gumbel_argmax(np.hstack([stay_home, utility]), model.rng)
     option = np.maximum(pick - 1, 0)
     if known is not None:
@@ -185,7 +186,9 @@ def earn_and_repay(model: RecruitmentModel) -> None:
 
     Abroad: net foreign earnings repay debt first, the rest is saved. At
     home: a share of the home wage is saved and debt is repaid from savings.
-    Interest accrues on all debt, so an unpaid debt grows (perpetual debt).
+    Interest accrues on all debt, so an unpaid debt grows (perpetual debt)
+    until it reaches the credit limit: lenders write off what lies beyond
+    what they would ever lend, since no contract could repay it.
     """
     m = model.config.market
     w = model.workers
@@ -202,4 +205,8 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     w.savings = cash - repay
     w.debt -= repay
     ledger.note("repayments", repay.sum())
+    limit = m.credit_limit_months * m.dest_wage
+    excess = np.where(abroad, 0.0, np.maximum(w.debt - limit, 0.0))
+    w.debt -= excess
+    ledger.transfer("lenders", "workers", excess.sum(), "write_offs")
     w.spell_gain += np.where(abroad, income - w.home_wage, 0.0) - np.where(abroad, interest, 0.0)

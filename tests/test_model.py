@@ -68,7 +68,7 @@ def test_money_is_conserved(regime):
     Workers' net worth (savings less debt), recruiters' cash and the public
     channel's account are recomputed from the arrays and must equal the
     ledger's sector balances; debt outstanding must equal loans plus
-    interest less repayments; what workers paid in fees and interest must
+    interest less repayments and write-offs; what workers paid in fees and interest must
     be exactly what recruiters, the public channel and lenders received.
     """
     model = run({"seed": 2, **regime})
@@ -80,7 +80,8 @@ def test_money_is_conserved(regime):
     assert w.savings.sum() - w.debt.sum() == pytest.approx(ledger.balance["workers"], abs=tol)
     assert r.cash[:n][private].sum() == pytest.approx(ledger.balance["recruiters"], abs=tol)
     assert r.cash[:n][~private].sum() == pytest.approx(ledger.balance["public_channel"], abs=tol)
-    borrowed = ledger.total(flow="loans") + ledger.total(flow="interest") - ledger.total(flow="repayments")
+    borrowed = (ledger.total(flow="loans") + ledger.total(flow="interest") - ledger.total(flow="repayments")
+                - ledger.total(flow="write_offs"))
     assert w.debt.sum() == pytest.approx(borrowed, abs=tol)
     paid_by_workers = ledger.total(source="workers")
     received = (ledger.total(source="workers", target="recruiters") + ledger.total(source="workers", target="lenders")
