@@ -12,33 +12,44 @@ import numpy as np
 
 
 def gumbel_argmax(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """For each row of ``utility`` (choosers x options), the option a logit chooser picks.
+    """For each row of ``utility`` (choosers x options), the option a logit chooser picks."""
+    return gumbel_best(utility, rng)[0]
+
+
+def gumbel_best(utility: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's logit choice and its noisy utility (so an extra option can be compared after).
 
     Options with utility ``-inf`` are never picked unless every option of the
     row is ``-inf`` (then the first one is returned; callers exclude such rows).
     Noise is drawn in float32: the choice needs ranks, not precision.
     """
     if utility.size == 0:
-        return np.zeros(utility.shape[0], dtype=np.int64)
-    u = rng.random(utility.shape, dtype=np.float32)
-    np.maximum(u, np.float32(1e-12), out=u)
-    noise = -np.log(-np.log(u))
-    noise += utility.astype(np.float32, copy=False)
-    return noise.argmax(axis=1)
+        return np.zeros(utility.shape[0], dtype=np.int64), np.full(utility.shape[0], -np.inf, dtype=np.float32)
+    # a standard Gumbel draw is -log of a standard exponential one (one log, not two)
+    noise = rng.standard_exponential(utility.shape, dtype=np.float32)
+    np.maximum(noise, np.float32(1e-30), out=noise)
+    np.log(noise, out=noise)
+    np.subtract(utility.astype(np.float32, copy=False), noise, out=noise)
+    best = noise.argmax(axis=1)
+    return best, noise[np.arange(len(best)), best]
 
 
-def consideration_sets(n_choosers: int, n_options: int, size: int, rng: np.random.Generator) -> np.ndarray | None:
-    """Which options each chooser knows of: ``size`` distinct options per chooser, or None for all.
+def consideration_windows(n_options: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """The sets of options a chooser may know of this month: one row per set, ``size`` options each.
 
-    Workers and employers do not survey every recruiter in a large market;
-    each considers a random window of a random ordering of the options, so
-    the cost of a choice grows with ``size``, not with the market.
+    Workers and employers do not survey every recruiter in a large market:
+    each considers one window of ``size`` consecutive options in this
+    month's random ordering of them (there are ``n_options`` such windows;
+    with no more options than ``size``, a single window holds them all).
+    Choosers then draw a window, so the cost of a choice grows with
+    ``size``, not with the market, and per-option values can be laid out
+    per window once instead of gathered per chooser.
     """
     if n_options <= size:
-        return None
+        return np.arange(n_options)[None, :]
     order = rng.permutation(n_options)
-    start = rng.integers(0, n_options, n_choosers)
-    return order[(start[:, None] + np.arange(size)[None, :]) % n_options]
+    wrapped = np.concatenate([order, order[:size]])  # a window may run past the end
+    return wrapped[np.arange(n_options)[:, None] + np.arange(size)[None, :]]
 
 
 def fermi(gain: np.ndarray | float, scale: float) -> np.ndarray:
@@ -46,13 +57,15 @@ def fermi(gain: np.ndarray | float, scale: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(gain, dtype=float) / scale, -50.0, 50.0)))
 
 
-def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Order items by group then key; return that order and each ordered item's rank in its group.
+def rank_within_groups(groups: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Order items by group, in random order within each group; return that order and each
+    ordered item's rank in its group.
 
     Used to fill each recruiter's slots from its applicants in random order
-    without a loop over recruiters.
+    without a loop over recruiters. (A stable sort of a random permutation.)
     """
-    order = np.lexsort((keys, groups))
+    shuffled = rng.permutation(len(groups))
+    order = shuffled[np.argsort(groups[shuffled], kind="stable")]
     sorted_groups = groups[order]
     n = len(order)
     if n == 0:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import consideration_sets, gumbel_argmax
+from sim.choice import consideration_windows, gumbel_argmax
 from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, ratings_view, word_of_mouth_view
 from sim.workers import ABROAD
 
@@ -120,14 +120,15 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     brand_cost = suspect_cost * suspicion(model, rows)
     base_cost = r.price[rows] + model.regulator.expected_liability(rows)
     delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
-    known = consideration_sets(len(vacancy_employer), len(rows), cfg.market.consideration_set, model.rng)
-
-    def per_option(values: np.ndarray) -> np.ndarray:
-        return values[None, :] if known is None else values[known]
-
-    cost = per_option(base_cost) + e.brand[vacancy_employer][:, None] * per_option(brand_cost)
-    pick = gumbel_argmax(per_option(delivers) - cfg.market.employer_choice_scale * cost, model.rng)
-    chosen = rows[pick] if known is None else rows[known[np.arange(len(vacancy_employer)), pick]]
+    windows = consideration_windows(len(rows), cfg.market.consideration_set, model.rng)
+    window = model.rng.integers(0, len(windows), len(vacancy_employer))
+    scale = cfg.market.employer_choice_scale
+    # utility per window, for employers without and with brand commitments
+    plain = delivers[windows] - scale * base_cost[windows]
+    branded = plain - scale * brand_cost[windows]
+    utility = np.where(e.brand[vacancy_employer][:, None], branded[window], plain[window])
+    pick = gumbel_argmax(utility, model.rng)
+    chosen = rows[windows[window, pick]]
     return np.r_[res_emp, vacancy_employer], np.r_[res_rec, chosen]
 
 

@@ -66,13 +66,13 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
         return Placements.empty()
 
     # applicants in random order within each recruiter; the first `slots` are placed
-    app_order, app_rank = rank_within_groups(chosen, rng.random(len(chosen)))
+    app_order, app_rank = rank_within_groups(chosen, rng)
     placed_sorted = app_rank < slots[chosen[app_order]]
     workers = applicants[app_order][placed_sorted]
     recs = chosen[app_order][placed_sorted]
     rank = app_rank[placed_sorted]
     # the k-th placed worker of a recruiter takes its k-th job order (orders in random order)
-    ord_order, _ = rank_within_groups(order_recruiter, rng.random(len(order_recruiter)))
+    ord_order, _ = rank_within_groups(order_recruiter, rng)
     start = np.r_[0, np.cumsum(r.orders[:n])][:n]
     employers = order_employer[ord_order][start[recs] + rank]
 

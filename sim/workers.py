@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import consideration_sets, gumbel_argmax
+from sim.choice import consideration_windows, gumbel_best
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -121,33 +121,42 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     w = model.workers
     if len(searchers) == 0 or len(offer["rows"]) == 0:
         return np.full(len(searchers), -1, dtype=np.int64)
-    # what each option offers a platform user (1) and anyone else (0): net wage, fee, placement chance
+    # what each option offers anyone else (first half) and a platform user (second half)
     markup = m.deception_markup / (1.0 + m.deception_markup)
-    table = np.empty((2, len(offer["rows"]), 3), dtype=np.float32)
+    n_options = len(offer["rows"])
+    table = np.empty((3, 2 * n_options), dtype=np.float32)  # net wage, fee, placement chance
     for is_user, suffix in ((0, "other"), (1, "user")):
+        part = slice(is_user * n_options, (is_user + 1) * n_options)
         wage = offer["promised_wage"] * (1.0 - offer[f"deceive_prob_{suffix}"] * markup)
-        table[is_user, :, 0] = wage * (1.0 - m.living_cost_share)
-        table[is_user, :, 1] = (offer["fee_months"] + offer[f"hidden_prob_{suffix}"] * offer["hidden_months"]) * wage
-        table[is_user, :, 2] = offer["placement_prob"]
-    known = consideration_sets(len(searchers), len(offer["rows"]), m.consideration_set, model.rng)
-    user = w.platform_user[searchers].astype(np.intp)
-    seen = table[user] if known is None else table[user[:, None], known]
-    net_wage, fee, placement_prob = seen[..., 0], seen[..., 1], seen[..., 2]
+        table[0, part] = wage * (1.0 - m.living_cost_share)
+        table[1, part] = (offer["fee_months"] + offer[f"hidden_prob_{suffix}"] * offer["hidden_months"]) * wage
+        table[2, part] = offer["placement_prob"]
+    windows = consideration_windows(n_options, m.consideration_set, model.rng)
+    # per window and kind of worker: rows [other x windows, user x windows]
+    by_window = table[:, np.r_[windows, windows + n_options]]
+    window = model.rng.integers(0, len(windows), len(searchers))
+    row = w.platform_user[searchers].astype(np.intp) * len(windows) + window
+    net_wage, fee, placement_prob = (by_window[field][row] for field in range(3))
 
+    # in place, in float32: this block is the model's hot path
     borrowed = fee - w.savings[searchers].astype(np.float32)[:, None]
     np.maximum(borrowed, 0.0, out=borrowed)
-    interest = borrowed * borrowed * np.float32(0.5 * m.interest_rate) / np.maximum(net_wage, np.float32(1e-9))
-    home = w.home_wage[searchers].astype(np.float32)[:, None]
-    gain = np.float32(m.contract_months) * (net_wage - home) - fee - interest
-    utility = np.float32(m.worker_choice_scale / m.dest_wage) * placement_prob * gain
-    owed = w.debt[searchers].astype(np.float32)[:, None]
-    utility[borrowed + owed > np.float32(m.credit_limit_months * m.dest_wage)] = -np.inf
-    stay_home = np.zeros((len(searchers), 1), dtype=np.float32)
-    pick = gumbel_argmax(np.hstack([stay_home, utility]), model.rng)
-    option = np.maximum(pick - 1, 0)
-    if known is not None:
-        option = known[np.arange(len(searchers)), option]
-    return np.where(pick == 0, -1, offer["rows"][option])
+    headroom = (m.credit_limit_months * m.dest_wage - w.debt[searchers]).astype(np.float32)[:, None]
+    refused = borrowed > headroom
+    interest = np.multiply(borrowed, borrowed, out=borrowed)  # ~ half the loan outstanding until repaid
+    interest *= np.float32(0.5 * m.interest_rate)
+    interest /= np.maximum(net_wage, np.float32(1e-9))
+    utility = np.subtract(net_wage, w.home_wage[searchers].astype(np.float32)[:, None], out=net_wage)
+    utility *= np.float32(m.contract_months)
+    utility -= fee
+    utility -= interest
+    utility *= placement_prob
+    utility *= np.float32(m.worker_choice_scale / m.dest_wage)
+    utility[refused] = -np.inf
+    best, value = gumbel_best(utility, model.rng)
+    stay_home = -np.log(np.maximum(model.rng.standard_exponential(len(searchers), dtype=np.float32), 1e-30))
+    option = windows[window, best]
+    return np.where(stay_home >= value, -1, offer["rows"][option])
 
 
 def pay_fees(model: RecruitmentModel, placed: np.ndarray, fee: np.ndarray) -> np.ndarray:
@@ -193,20 +202,27 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     m = model.config.market
     w = model.workers
     ledger = model.ledger
-    interest = w.debt * m.interest_rate
-    w.debt += interest
-    ledger.transfer("workers", "lenders", interest.sum(), "interest")
-
-    abroad = w.status == ABROAD
-    income = np.where(abroad, w.wage * (1.0 - m.living_cost_share), w.home_wage * m.home_saving_rate)
+    abroad = np.flatnonzero(w.status == ABROAD)
+    income = w.home_wage * m.home_saving_rate
+    income[abroad] = w.wage[abroad] * (1.0 - m.living_cost_share)
+    w.savings += income
     ledger.transfer("outside", "workers", income.sum(), "earnings")
-    cash = w.savings + income
-    repay = np.minimum(w.debt, cash)
-    w.savings = cash - repay
-    w.debt -= repay
+
+    # only debtors pay interest and repay (most workers owe nothing: skip them)
+    debtors = np.flatnonzero(w.debt > 0)
+    debt = w.debt[debtors]
+    interest = debt * m.interest_rate
+    debt += interest
+    ledger.transfer("workers", "lenders", interest.sum(), "interest")
+    repay = np.minimum(debt, w.savings[debtors])
+    debt -= repay
+    w.savings[debtors] -= repay
     ledger.note("repayments", repay.sum())
-    limit = m.credit_limit_months * m.dest_wage
-    excess = np.where(abroad, 0.0, np.maximum(w.debt - limit, 0.0))
-    w.debt -= excess
+    at_home = w.status[debtors] != ABROAD
+    excess = np.where(at_home, np.maximum(debt - m.credit_limit_months * m.dest_wage, 0.0), 0.0)
+    debt -= excess
     ledger.transfer("lenders", "workers", excess.sum(), "write_offs")
-    w.spell_gain += np.where(abroad, income - w.home_wage, 0.0) - np.where(abroad, interest, 0.0)
+    w.debt[debtors] = debt
+
+    w.spell_gain[abroad] += income[abroad] - w.home_wage[abroad]
+    w.spell_gain[debtors[~at_home]] -= interest[~at_home]

@@ -23,14 +23,21 @@ ENFORCED_BAN = {"policy.fee_cap_months": 0.0, "policy.inspection_rate": 0.2, "po
 WEAK_BAN = {"policy.fee_cap_months": 0.0, "policy.inspection_rate": 0.02, "policy.fine": 500.0}
 
 
-def outcome(overrides: dict, name: str) -> float:
-    """Mean of ``name`` over the last WINDOW months, averaged over SEEDS."""
+def outcome(overrides: dict, name: str, window: int | None = WINDOW) -> float:
+    """Mean of ``name`` over the last ``window`` months (None: the whole run), averaged over SEEDS.
+
+    Months where the outcome is undefined (NaN: e.g. no certified recruiter
+    to take a share of) are left out.
+    """
     values = []
     for seed in SEEDS:
         model = RecruitmentModel(build_config({"seed": seed, "run.steps": STEPS, **overrides}))
         model.run_model()
-        values.append(np.nanmean(model.timeseries()[name].tail(WINDOW).to_numpy(dtype=float)))
-    return float(np.mean(values))
+        series = model.timeseries()[name]
+        if window is not None:
+            series = series.tail(window)
+        values.append(np.nanmean(series.to_numpy(dtype=float)))
+    return float(np.nanmean(values))
 
 
 def test_a_well_enforced_ban_lowers_fees():
@@ -94,10 +101,14 @@ def test_anti_retaliation_protection_means_more_complaints_and_fewer_punished():
 
 
 def test_stricter_audits_mean_less_cheating_by_certified_recruiters():
-    """Unannounced audits by good auditors who report what they find make hidden fees riskier."""
+    """Unannounced audits by good auditors who report what they find make hidden fees riskier.
+
+    Measured over the whole run: strict audits also thin out the certified
+    recruiters (cheaters lose the label), so late months may have none.
+    """
     strict = {"certification.announced": False, "certification.subcontract_share": 0.0,
               "certification.leniency": 0.0, "certification.auditor_quality": 0.95}
-    assert outcome(strict, "cheating_share") < outcome({}, "cheating_share")
+    assert outcome(strict, "cheating_share", window=None) < outcome({}, "cheating_share", window=None)
 
 
 def test_brand_pressure_raises_the_certified_share():
