@@ -110,7 +110,6 @@ class CertificationScheme:
         r.cert_stage[failed] = NOT_CERTIFYING
         self.certify(passed)
 
-        holders = holders[r.cert_stage[holders] == HOLDS_LABEL]
         r.certified_months[holders] += 1
         r.next_audit[holders] -= 1
         due = holders[r.next_audit[holders] <= 0]
@@ -167,4 +166,5 @@ class CertificationScheme:
         r.kind[rows] = FEE_CHARGING
         r.cert_stage[rows] = NOT_CERTIFYING
         r.overcharges[rows] = False
+        r.scheme_queue[rows] = 0  # complaints about the old label die with it
         self.model.refresh_views(rows)
