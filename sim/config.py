@@ -67,6 +67,8 @@ class MarketConfig:
     home_wage_spread: float = param(0.4, 0.0, 3.0, "lognormal sigma", "reasoning: rural/urban dispersion")
     living_cost_share: float = param(0.3, 0.0, 1.0, "share of wage", "reasoning: food and lodging abroad")
     savings_months: float = param(4.0, 0.0, 1000.0, "months of home wage", "reasoning: small savings")
+    remittance_share: float = param(0.5, 0.0, 1.0, "share of net earnings left after repayment",
+                                    "reasoning: remittances mostly pay for the family's consumption")
     home_saving_rate: float = param(0.1, 0.0, 1.0, "share of home wage", "reasoning")
     # credit
     interest_rate: float = param(0.03, 0.0, 1.0, "per month",
@@ -105,8 +107,9 @@ class MarketConfig:
     review_prob: float = param(0.1, 0.0, 1.0, "per month",
                                "reasoning: recruiters review practices and business model about yearly")
     imitation_scale: float = param(2000.0, 1e-9, 1e9, "USD",
-                                   "reasoning: profit gap (per month) at which switching model is likely; "
-                                   "also the scale of the entry decision's expected value")
+                                   "reasoning: profit gap (per month) at which copying a peer's practice or "
+                                   "switching business model is likely; also the scale of the entry "
+                                   "decision's expected value")
     label_value_months: float = param(12.0, 0.0, 1200.0, "months of profit",
                                       "reasoning: the profit at stake for a recruiter: what it expects to "
                                       "lose with its label or licence, and the horizon of an entry decision")
@@ -138,7 +141,8 @@ class PolicyConfig:
     fine: float = param(1000.0, 0.0, 1e9, "USD per detected violation",
                         "seed 001, III.A: fines often too low to deter")
     revoke_after: int = param(3, 0, 1000, "strikes (0 = never)",
-                              "reasoning: three strikes; a strike is an inspection month with findings")
+                              "reasoning: three strikes; a strike is a month in which an examination "
+                              "(inspection, or a referral from the scheme) finds violations")
     joint_liability: bool = param(False, unit="bool", source="seed 001, III.A: proposed, rarely adopted")
     liability_share: float = param(1.0, 0.0, 10.0, "times the fine",
                                    "reasoning: the employer pays this multiple of the fine per violation, "
@@ -211,6 +215,9 @@ class RunConfig:
     summary_window_months: int = param(12, 1, 100_000, "months", "headline = mean over the last 12 months")
     worker_agents: bool = param(True, unit="bool",
                                 source="create Worker Mesa agents (views); off saves memory in huge runs")
+    replications: int = param(1, 1, 100_000, "seeds per sweep job",
+                              "sweeps only: a job runs seeds seed, seed+1, ..., each a run of its own; "
+                              "batching spreads Hydra's per-job overhead (~80 ms); must be 1 in a single run")
 
 
 @dataclass

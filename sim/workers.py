@@ -193,7 +193,8 @@ def bondage_mask(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
 def earn_and_repay(model: RecruitmentModel) -> None:
     """A month of earning, interest and repayment for every worker.
 
-    Abroad: net foreign earnings repay debt first, the rest is saved. At
+    Abroad: net foreign earnings repay debt first; of the rest, the family
+    at home spends ``remittance_share`` and the worker saves the remainder. At
     home: a share of the home wage is saved and debt is repaid from savings.
     Interest accrues on all debt, so an unpaid debt grows (perpetual debt)
     until it reaches the credit limit: lenders write off what lies beyond
@@ -223,6 +224,13 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     debt -= excess
     ledger.transfer("lenders", "workers", excess.sum(), "write_offs")
     w.debt[debtors] = debt
+
+    # the family at home lives on part of what is left after repayment (remittances spent)
+    repaid = np.zeros(w.n)
+    repaid[debtors] = repay
+    spent = m.remittance_share * np.maximum(income[abroad] - repaid[abroad], 0.0)
+    w.savings[abroad] -= spent
+    ledger.transfer("workers", "outside", spent.sum(), "family_consumption")
 
     w.spell_gain[abroad] += income[abroad] - w.home_wage[abroad]
     w.spell_gain[debtors[~at_home]] -= interest[~at_home]
