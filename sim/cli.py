@@ -12,8 +12,14 @@ function that tests and notebooks call directly. Heavy modules (the model,
 Mesa, pandas) are imported only when a run starts, so ``recruitsim --help``
 and configuration errors answer quickly.
 
-Exit status: 0 success; 2 invalid configuration; 1 anything else (including
-Hydra's own errors when Hydra flags such as ``--cfg`` are used).
+In a sweep, each job runs through :func:`sim.sweep.run_job`: results go into
+the sweep's store (:mod:`sim.store`), a run that raises is recorded as failed
+and the others go on, runs already completed in the same sweep directory are
+skipped, and the command lists every failed run at the end.
+
+Exit status: 0 success; 2 invalid configuration; 1 a sweep with failed runs,
+or anything else (including Hydra's own errors when Hydra flags such as
+``--cfg`` are used).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from sim.config import ConfigError, RecruitsimConfig, register_configs, validate
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 CONFIG_NAME = "config"
 EXIT_BAD_CONFIG = 2
+#: Exit status of a sweep in which some run failed (the others completed).
+EXIT_RUN_FAILED = 1
 
 #: The file that lists every key of each group, for error messages.
 GROUP_FILES = {
@@ -64,16 +72,17 @@ class UnknownKey(ConfigError):
 # --------------------------------------------------------------------------- composing and checking
 
 
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+def compose_config(overrides: Sequence[str] = (), hydra_config: bool = False) -> DictConfig:
     """Compose ``configs/config.yaml`` with Hydra overrides, as the command would.
 
+    With ``hydra_config`` the result keeps Hydra's own node (``hydra.*``).
     Raises Hydra's and OmegaConf's exceptions unchanged (see :func:`explain`).
     """
     from hydra import compose, initialize_config_dir
 
     register_configs()
     with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="recruitsim"):
-        return compose(config_name=CONFIG_NAME, overrides=list(overrides))
+        return compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=hydra_config)
 
 
 def check_config(cfg: DictConfig | RecruitsimConfig) -> RecruitsimConfig:
@@ -132,9 +141,22 @@ def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConf
     current = list(overrides)  # the job being checked, for the error message
     try:
         if not multirun:
-            return check_config(compose_config(overrides))
+            typed = check_config(compose_config(overrides))
+            if typed.run.replications != 1:
+                raise InvalidConfig(_replications_message(typed.run.replications, overrides))
+            return typed
         base_overrides, variants = _sweep_plan(overrides)
         current = base_overrides
+        # sweeps a config file sets (hydra.sweeper.params, e.g. an experiment's grid) come
+        # first; the command line replaces those of the same key (the basic sweeper's rule)
+        params = _sweeper_params(base_overrides)
+        given = {_override_key(line) for line in overrides}
+        lines = [f"{k}={v}" for k, v in params.items() if k not in given]
+        if lines:
+            param_base, param_variants = _sweep_plan(lines)
+            base_overrides = [*param_base, *base_overrides]
+            variants = [*param_variants, *variants]
+            current = base_overrides
         base_cfg = compose_config(base_overrides)
         typed = check_config(base_cfg)
         for key, value, line in variants:
@@ -150,6 +172,28 @@ def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConf
 
 
 _RECOMPOSE = object()
+
+
+def _sweeper_params(overrides: Sequence[str]) -> dict[str, str]:
+    """``hydra.sweeper.params`` of the composed config: the sweeps that config files set."""
+    from omegaconf import OmegaConf
+
+    params = compose_config(overrides, hydra_config=True).hydra.sweeper.get("params")
+    return {str(k): str(v) for k, v in (OmegaConf.to_container(params) if params else {}).items()}
+
+
+def _override_key(line: str) -> str:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create().parse_override(line).get_key_element()
+
+
+def _replications_message(value: int, overrides: Sequence[str]) -> str:
+    given = _given("run.replications", overrides) or str(value)
+    return "\n".join([f"recruitsim: invalid config: run.replications={given} is only for sweeps",
+                       "  allowed in a single run: 1; in a sweep (-m) each job runs seeds seed, "
+                       "seed+1, ..., seed+replications-1",
+                       _where("run.replications")])
 
 
 def _sweep_plan(overrides: Sequence[str]) -> tuple[list[str], list[tuple[str, Any, str]]]:
@@ -412,26 +456,37 @@ def _display_path(path: Path) -> str:
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
-def _hydra_task(cfg: DictConfig) -> None:
-    """One Hydra job: validate (again: sweeps compose each job), run, write, report."""
+def _hydra_task(cfg: DictConfig) -> Any:
+    """One Hydra job: validate (again: sweeps compose each job), run, write, report.
+
+    In a sweep the job is :func:`sim.sweep.run_job`: its runs go into the
+    sweep's store, a run that raises is recorded as failed and the job goes on.
+    """
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    choices = {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra")}
+    if hc.mode == RunMode.MULTIRUN:
+        from sim.sweep import job_label, run_job
+
+        return run_job(cfg, sweep_dir=hc.sweep.dir, job_dir=out_dir, overrides=list(hc.overrides.task),
+                       choices=choices, job_label=job_label(hc.job.num))
     try:
         config = check_config(cfg)
+        if config.run.replications != 1:
+            raise InvalidConfig(_replications_message(config.run.replications, list(hc.overrides.task)))
     except ConfigError as exc:
         print(explain(exc, list(hc.overrides.task)), file=sys.stderr)
         sys.exit(EXIT_BAD_CONFIG)
-    out_dir = Path(hc.runtime.output_dir)
-    choices = {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra")}
+    except InvalidConfig as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(EXIT_BAD_CONFIG)
     extra = {"command": {"overrides": list(hc.overrides.task), "choices": choices}}
     result = run_from_config(config, out_dir, extra_metadata=extra)
-    if hc.mode == RunMode.MULTIRUN:
-        shown = ", ".join(f"{k} {result.summary[k]:.3g}" for k in HEADLINE[:3] if k in result.summary)
-        print(f"[job {hc.job.num}] {' '.join(hc.overrides.task)}: {shown} -> {_display_path(out_dir)}")
-    else:
-        print(format_summary(config, result, out_dir))
+    print(format_summary(config, result, out_dir))
+    return None
 
 
 #: Flags after which Hydra does not run the task, or runs it in a way we leave to Hydra.
@@ -456,6 +511,11 @@ def main() -> None:
             print(exc, file=sys.stderr)
             sys.exit(EXIT_BAD_CONFIG)
     _hydra_task()
+    if multirun:
+        from sim import sweep
+
+        if sweep.LAST_REPORT is not None and sweep.LAST_REPORT.failed:
+            sys.exit(EXIT_RUN_FAILED)
 
 
 if __name__ == "__main__":

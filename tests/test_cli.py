@@ -118,7 +118,7 @@ def test_tiny_sweep_writes_one_folder_per_job(tmp_path):
     sweep_dir = tmp_path / "sweep"
     done = recruitsim("-m", *TINY, "seed=0,1", f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name != "store")
     assert len(jobs) == 2
     seeds = sorted(json.loads((job / "summary.json").read_text())["seed"] for job in jobs)
     assert seeds == [0, 1]

@@ -1,0 +1,305 @@
+"""``recruitsim-collect``: gather a sweep's results store into tidy tables.
+
+Reads ``SWEEP/store/runs/*.json`` and ``SWEEP/store/parts/*.parquet``
+(:mod:`sim.store`) and writes into ``SWEEP/collected/`` (or ``--out DIR``):
+
+* ``runs.parquet`` / ``runs.csv``: one row per run record: ``run_id``,
+  ``seed``, ``status``, ``error``, ``wall_seconds``, one ``choice.<group>``
+  column per config group, every config key as a column with its dotted name
+  (``policy.fine``), then every summary outcome under its own name
+  (``mean_fee_months``; NaN for a failed run).
+* ``timeseries.parquet`` / ``timeseries.csv``: one row per completed run and
+  step: ``run_id``, ``seed``, the ``choice.<group>`` columns, the config
+  columns that vary across the sweep's runs, then the outcome columns of the
+  run's timeseries (``step`` first).
+
+Rows are sorted by the varying config columns, then seed, then run_id, so two
+collections of the same runs give equal tables however the sweep was run
+(only ``wall_seconds`` differs between machines and launchers). A run appears
+once, whatever number of times it was retried. The timeseries is streamed
+part by part, so a sweep of any size fits in memory. Nothing is read from or
+written to pickle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sim.store import CHOICE_GROUPS, COMPLETED, CONFIG_KEYS, CONFIG_TYPES, STORE_DIR, Store
+
+RUN_COLUMNS = ("run_id", "seed", "status", "error", "wall_seconds")
+COLLECTED_DIR = "collected"
+RUNS_FILE = "runs"
+TIMESERIES_FILE = "timeseries"
+#: Runs per chunk of the streamed timeseries.
+CHUNK_RUNS = 200
+
+
+class CollectError(Exception):
+    """Nothing to collect; ``str()`` is the message for the user."""
+
+
+def _progress(items: Sequence, desc: str, enabled: bool) -> Iterable:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="run", file=sys.stderr, mininterval=0.5, leave=False,
+                disable=None if len(items) < 500 else False)
+
+
+# --------------------------------------------------------------------------- the runs table
+
+
+def read_records(store: Store, progress: bool = False) -> list[dict]:
+    """Every run record of the store, one per run_id (a completed one wins over a failed one)."""
+    import json
+
+    by_id: dict[str, dict] = {}
+    for path in _progress(store.record_files(), "reading run records", progress):
+        try:
+            record = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            continue
+        rid = record.get("run_id") or path.stem
+        old = by_id.get(rid)
+        if old is None or _rank(record) > _rank(old):
+            by_id[rid] = record
+    return list(by_id.values())
+
+
+def _rank(record: dict) -> tuple:
+    return (record.get("status") == COMPLETED, str(record.get("ended") or ""))
+
+
+def _config_dtype(key: str, values: list) -> str | None:
+    hint = CONFIG_TYPES.get(key)
+    if hint is None:
+        return None
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    kind = args[0] if args else hint
+    missing = any(v is None for v in values)
+    if kind is bool:
+        return "boolean" if missing else "bool"
+    if kind is int:
+        return "Int64" if missing else "int64"
+    if kind is float:
+        return "float64"
+    if isinstance(kind, type) and issubclass(kind, (str, Enum)):
+        return "object"
+    return None
+
+
+def runs_frame(records: list[dict]):
+    """The runs table (pandas) of a list of records, sorted as described in the module docstring.
+
+    Returns:
+        ``(frame, varying)``: the table and the config columns that vary across its rows.
+    """
+    import pandas as pd
+
+    choice_groups = [g for g in CHOICE_GROUPS if any(g in (r.get("choices") or {}) for r in records)]
+    extra_groups = sorted({g for r in records for g in (r.get("choices") or {})} - set(choice_groups))
+    config_keys = [k for k in CONFIG_KEYS if any(k in (r.get("config") or {}) for r in records)]
+    config_keys += sorted({k for r in records for k in (r.get("config") or {})} - set(config_keys))
+    config_keys = [k for k in config_keys if k != "seed"]
+    outcomes: list[str] = []
+    for r in records:
+        for k in r.get("summary") or {}:
+            if k not in outcomes:
+                outcomes.append(k)
+
+    columns: dict[str, list] = {c: [r.get(c) for r in records] for c in RUN_COLUMNS}
+    for g in (*choice_groups, *extra_groups):
+        columns[f"choice.{g}"] = [(r.get("choices") or {}).get(g) for r in records]
+    for k in config_keys:
+        columns[k] = [(r.get("config") or {}).get(k) for r in records]
+    for k in outcomes:
+        if k in columns:  # an outcome named like a column above: keep both, the outcome renamed
+            columns[f"outcome.{k}"] = [(r.get("summary") or {}).get(k) for r in records]
+        else:
+            columns[k] = [(r.get("summary") or {}).get(k) for r in records]
+
+    frame = pd.DataFrame(columns)
+    frame["seed"] = frame["seed"].astype("Int64" if frame["seed"].isna().any() else "int64")
+    frame["wall_seconds"] = frame["wall_seconds"].astype("float64")
+    for c in ("run_id", "status", "error", *(f"choice.{g}" for g in (*choice_groups, *extra_groups))):
+        frame[c] = frame[c].astype("object")
+    for k in config_keys:
+        dtype = _config_dtype(k, columns[k])
+        if dtype:
+            frame[k] = frame[k].astype(dtype)
+    for k in outcomes:
+        name = f"outcome.{k}" if f"outcome.{k}" in frame else k
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+
+    varying = [k for k in config_keys if len(records) > 1 and frame[k].nunique(dropna=False) > 1]
+    frame = frame.sort_values([*varying, "seed", "run_id"], kind="mergesort", na_position="last")
+    return frame.reset_index(drop=True), varying
+
+
+# --------------------------------------------------------------------------- collect
+
+
+def collect(sweep_dir: str | Path, out_dir: str | Path | None = None, progress: bool = True) -> dict:
+    """Write runs.parquet, runs.csv, timeseries.parquet and timeseries.csv for a sweep.
+
+    Args:
+        sweep_dir: the sweep directory (the one holding ``store/``), or the store itself.
+        out_dir: where to write; default ``sweep_dir/collected``.
+        progress: show progress bars on stderr (for long collections, on a terminal).
+
+    Returns:
+        ``{"runs": n, "completed": n, "failed": n, "timeseries_rows": n, "files": [paths]}``.
+
+    Raises:
+        CollectError: if there is no run record to collect.
+    """
+    import pyarrow as pa
+
+    sweep_dir = Path(sweep_dir)
+    if sweep_dir.name == STORE_DIR and not (sweep_dir / STORE_DIR).is_dir() and (sweep_dir / "runs").is_dir():
+        sweep_dir = sweep_dir.parent
+    store = Store(sweep_dir)
+    records = read_records(store, progress)
+    if not records:
+        raise CollectError(f"no run records in {store.runs} (is {sweep_dir} a sweep directory?)")
+    frame, varying = runs_frame(records)
+    out = Path(out_dir) if out_dir is not None else sweep_dir / COLLECTED_DIR
+    out.mkdir(parents=True, exist_ok=True)
+
+    runs_table = pa.Table.from_pandas(frame, preserve_index=False)
+    files = [_write_parquet(out / f"{RUNS_FILE}.parquet", [runs_table], runs_table.schema),
+             _write_csv(out / f"{RUNS_FILE}.csv", [runs_table], runs_table.schema)]
+
+    completed = [i for i, s in enumerate(frame["status"]) if s == COMPLETED]
+    missing = [frame["run_id"][i] for i in completed if not store.part_path(frame["run_id"][i]).is_file()]
+    if missing:
+        print(f"recruitsim-collect: warning: {len(missing)} completed runs have no part; left out of "
+              f"the timeseries: {', '.join(missing[:5])}", file=sys.stderr)
+        completed = [i for i in completed if frame["run_id"][i] not in set(missing)]
+    meta = ["run_id", "seed", *(c for c in frame.columns if c.startswith("choice.")), *varying]
+    ts_schema, chunks = _timeseries(store, runs_table, completed, meta, progress)
+    rows = 0
+
+    def counted(tables):
+        nonlocal rows
+        for t in tables:
+            rows += t.num_rows
+            yield t
+
+    ts_parquet = out / f"{TIMESERIES_FILE}.parquet"
+    files.append(_write_parquet(ts_parquet, counted(chunks), ts_schema))
+    # the CSV is written from the Parquet file just made, so the parts are read only once
+    files.append(_write_csv(out / f"{TIMESERIES_FILE}.csv", _parquet_batches(ts_parquet), ts_schema))
+    return {"runs": len(frame), "completed": len(completed),
+            "failed": int((frame["status"] != COMPLETED).sum()), "timeseries_rows": rows, "files": files}
+
+
+def _timeseries(store: Store, runs_table, completed: list[int], meta: list[str], progress: bool):
+    """The long table's schema, and a generator of its chunks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part_schemas = [pq.read_schema(store.part_path(runs_table["run_id"][i].as_py()))
+                    for i in _progress(completed, "reading part schemas", progress)]
+    if part_schemas:
+        outcomes = pa.unify_schemas(part_schemas, promote_options="permissive")
+    else:
+        from sim.outcomes import OUTCOMES
+
+        outcomes = pa.schema([(name, pa.float64()) for name in OUTCOMES])
+    outcomes = pa.schema([f for f in outcomes if f.name not in meta]).remove_metadata()
+    schema = pa.schema([runs_table.schema.field(c) for c in meta] + list(outcomes)).remove_metadata()
+
+    def chunks():
+        batch = []
+        for n, i in enumerate(_progress(completed, "collecting timeseries", progress), 1):
+            part = pq.read_table(store.part_path(runs_table["run_id"][i].as_py()))
+            size = part.num_rows
+            arrays = [pa.repeat(runs_table[c][i], size) for c in meta]
+            for f in outcomes:
+                arrays.append(part[f.name].cast(f.type) if f.name in part.column_names
+                              else pa.nulls(size, f.type))
+            batch.append(pa.Table.from_arrays(arrays, schema=schema))
+            if len(batch) >= CHUNK_RUNS or n == len(completed):
+                yield pa.concat_tables(batch)
+                batch = []
+
+    return schema, chunks()
+
+
+def _parquet_batches(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+        yield pa.Table.from_batches([batch])
+
+
+def _write_parquet(path: Path, tables: Iterable, schema) -> Path:
+    import pyarrow.parquet as pq
+
+    from sim.outputs import atomic_write_with
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for table in tables:
+                writer.write_table(table)
+
+    atomic_write_with(path, write)
+    return path
+
+
+def _write_csv(path: Path, tables: Iterable, schema) -> Path:
+    import pyarrow.csv as csv
+
+    from sim.outputs import atomic_write_with
+
+    def write(tmp: Path) -> None:
+        with csv.CSVWriter(tmp, schema) as writer:
+            for table in tables:
+                writer.write_table(table)
+
+    atomic_write_with(path, write)
+    return path
+
+
+# --------------------------------------------------------------------------- command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point of ``recruitsim-collect``."""
+    parser = argparse.ArgumentParser(
+        prog="recruitsim-collect",
+        description="Gather the results store of a sweep (recruitsim -m ...) into tidy tables: "
+                    "runs.parquet (one row per run: seed, status, group choices, every config key, "
+                    "summary outcomes) and timeseries.parquet (one row per run and month), each "
+                    "with a CSV copy for spreadsheets.",
+        epilog="Example: recruitsim-collect multirun/2026-01-31_12-00-00  "
+               "(reads its store/ folder, writes its collected/ folder)")
+    parser.add_argument("sweep_dir", metavar="SWEEP", help="the sweep directory (hydra.sweep.dir)")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help="where to write the tables (default: SWEEP/collected)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    try:
+        done = collect(args.sweep_dir, args.out, progress=not args.quiet)
+    except CollectError as exc:
+        print(f"recruitsim-collect: {exc}", file=sys.stderr)
+        return 1
+    folder = Path(done["files"][0]).parent
+    line = (f"recruitsim-collect: {done['runs']} runs ({done['completed']} completed, "
+            f"{done['failed']} failed), {done['timeseries_rows']} timeseries rows -> {folder}/")
+    print(line)
+    print("  " + ", ".join(Path(f).name for f in done["files"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
