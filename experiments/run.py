@@ -1,0 +1,233 @@
+"""``recruitsim-experiment NAME``: run a named experiment end to end into ``results/NAME/``.
+
+Three steps, each shown as it goes:
+
+1. **Sweep**: ``recruitsim -m experiment=NAME hydra.sweep.dir=results/NAME/runs ...``
+   as a subprocess (the grid is ``hydra.sweeper.params`` in
+   ``configs/experiment/NAME.yaml``). Runs already completed in that
+   directory are skipped, so rerunning an interrupted experiment resumes it.
+2. **Collect**: ``recruitsim-collect results/NAME/runs`` gathers the store
+   into ``results/NAME/runs/collected/``.
+3. **Analyse**: ``experiments/NAME.py: analyse`` writes ``results/NAME/``:
+   figures (PNG and SVG) in ``figures/``, a summary table ``summary.csv``
+   and ``report.md`` with the numbers.
+
+``results/*/runs/`` (raw per-run data) is git-ignored; figures, table and
+report are meant to be committed. ``--quick`` runs a tiny version (a small
+world, few seeds, a smaller grid) into ``results/quick/NAME/`` for tests.
+
+Exit status: 0 success; 2 unknown experiment, bad option or invalid grid;
+1 runs that raised (the analysis still runs on the completed runs and the
+report lists the failed ones) or nothing to analyse; 130 interrupted (Ctrl-C:
+rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from experiments.common import Context, experiment_names
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+#: Overrides every ``--quick`` version adds: a tiny world (about 0.05 s a run), two seeds per job.
+QUICK_WORLD = ["run.steps=36", "market.n_workers=600", "market.n_employers=10", "market.n_recruiters=8",
+               "seed=0", "run.replications=2"]
+
+
+def say(message: str) -> None:
+    print(f"recruitsim-experiment: {message}", flush=True)
+
+
+def _script(name: str) -> list[str]:
+    """The console script ``name`` of this environment (or its module run with this Python)."""
+    script = Path(sys.executable).with_name(name)
+    if script.exists():
+        return [str(script)]
+    modules = {"recruitsim": "sim.cli", "recruitsim-collect": "sim.collect"}
+    return [sys.executable, "-m", modules[name]]
+
+
+def seed_overrides(n_seeds: int, replications: int) -> list[str]:
+    """Overrides for seeds 0..n-1 in jobs of ``k`` consecutive seeds, ``k`` <= ``replications`` dividing n."""
+    k = max(d for d in range(1, max(1, min(replications, n_seeds)) + 1) if n_seeds % d == 0)
+    return [f"seed=range(0,{n_seeds},{k})", f"run.replications={k}"]
+
+
+def build_overrides(name: str, sweep_dir: Path, module, seeds: int | None, jobs: int | None,
+                    quick: bool) -> list[str]:
+    """The Hydra overrides of the experiment's sweep."""
+    from experiments.common import compose
+
+    overrides = [f"experiment={name}", f"hydra.sweep.dir={sweep_dir}"]
+    if quick:
+        overrides += QUICK_WORLD + list(getattr(module, "QUICK", []))
+    if seeds is not None:
+        cfg = compose([f"experiment={name}"])
+        overrides = [o for o in overrides if not o.startswith(("seed=", "run.replications="))]
+        overrides += seed_overrides(seeds, int(cfg.run.replications))
+    if jobs is not None:
+        hydra_cfg = compose(overrides[:1], hydra_config=True).hydra
+        if "n_jobs" in hydra_cfg.launcher:
+            overrides.append(f"hydra.launcher.n_jobs={jobs}")
+        else:
+            say(f"note: the launcher {hydra_cfg.launcher.get('_target_', '?')} has no n_jobs; --jobs ignored")
+    return overrides
+
+
+def run_experiment(name: str, *, results_dir: Path | None = None, seeds: int | None = None,
+                   jobs: int | None = None, quick: bool = False, sweep: bool = True,
+                   command: str | None = None) -> int:
+    """Sweep, collect and analyse experiment ``name``; returns the exit status (0: all runs completed)."""
+    module = importlib.import_module(f"experiments.{name}")
+    base = Path(results_dir) if results_dir is not None else Path("results") / ("quick" if quick else "")
+    out_dir = base / name
+    sweep_dir = out_dir / "runs"
+    overrides = build_overrides(name, sweep_dir, module, seeds, jobs, quick)
+    ctx = Context(name=name, out_dir=out_dir, sweep_dir=sweep_dir, overrides=overrides, quick=quick,
+                  command=command or f"recruitsim-experiment {name}", jobs=jobs)
+    status = 0
+
+    if sweep:
+        say(f"[1/3] sweep: recruitsim -m {' '.join(shlex.quote(o) for o in overrides)}")
+        tic = time.perf_counter()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
+        done = subprocess.run([*_script("recruitsim"), "-m", *overrides], env=env, check=False)
+        ctx.timings["sweep"] = time.perf_counter() - tic
+        if done.returncode == EXIT_USAGE:
+            say("the sweep's configuration is invalid (message above); nothing was analysed")
+            return EXIT_USAGE
+        if done.returncode != 0:
+            say(f"the sweep ended with status {done.returncode} (see above); analysing what completed")
+            status = EXIT_FAILED
+        say(f"sweep took {ctx.timings['sweep']:.1f} s")
+    if not (sweep_dir / "store").is_dir():
+        say(f"no results store in {sweep_dir}: no run completed, nothing to analyse")
+        return EXIT_FAILED
+
+    say(f"[2/3] collect: recruitsim-collect {sweep_dir}")
+    tic = time.perf_counter()
+    done = subprocess.run([*_script("recruitsim-collect"), str(sweep_dir)], check=False)
+    ctx.timings["collect"] = time.perf_counter() - tic
+    if done.returncode != 0:
+        say("collecting the results failed (message above)")
+        return EXIT_FAILED
+
+    say(f"[3/3] analyse: experiments/{name}.py -> {out_dir}/")
+    tic = time.perf_counter()
+    collected = load_sweep(ctx)
+    if collected is None:
+        say("no completed run of this experiment's grid to analyse")
+        return EXIT_FAILED
+    ctx.analysis_started = tic
+    report = module.analyse(collected, ctx)
+    say(f"analysis took {time.perf_counter() - tic:.1f} s; report: {report}")
+    return status
+
+
+def load_sweep(ctx: Context):
+    """The collected sweep, restricted to the runs the sweep command stands for (``None`` if none)."""
+    from experiments.common import expected_run_ids
+    from sim.plotting import PlotError, load_collected
+
+    try:
+        collected = load_collected(ctx.sweep_dir / "collected")
+    except PlotError:
+        return None
+    ctx.expected = expected_run_ids(ctx.overrides)
+    runs = collected.runs
+    mine = runs["run_id"].isin(ctx.expected)
+    ctx.left_out = int((~mine).sum())
+    collected.runs = runs[mine].reset_index(drop=True)
+    ctx.missing = len(ctx.expected) - len(collected.runs)
+    _read_records(ctx)
+    if ctx.left_out:
+        say(f"note: {ctx.left_out} completed runs in {ctx.sweep_dir} belong to another grid and are left out")
+    if ctx.missing:
+        say(f"note: {ctx.missing} runs of the grid are missing or failed")
+    return collected if len(collected.runs) else None
+
+
+def _read_records(ctx: Context) -> None:
+    """Failed runs of the grid, and when and how long its completed runs ran, from the store's records."""
+    import datetime as dt
+    import json
+
+    folder = ctx.sweep_dir / "store" / "runs"
+    starts, ends, seconds = [], [], 0.0
+    for rid in sorted(ctx.expected):
+        path = folder / f"{rid}.json"
+        if not path.is_file():
+            continue
+        record = json.loads(path.read_text())
+        if record.get("status") != "completed":
+            ctx.failed.append({k: record.get(k) for k in ("run_id", "seed", "error")})
+            continue
+        seconds += float(record.get("wall_seconds") or 0.0)
+        if record.get("started") and record.get("ended"):
+            starts.append(dt.datetime.fromisoformat(record["started"]))
+            ends.append(dt.datetime.fromisoformat(record["ended"]))
+    ctx.run_seconds = seconds
+    if starts:
+        ctx.run_span = (max(ends) - min(starts)).total_seconds()
+
+
+def _parser() -> argparse.ArgumentParser:
+    names = experiment_names()
+    parser = argparse.ArgumentParser(
+        prog="recruitsim-experiment",
+        description="Run a named experiment end to end: its sweep (recruitsim -m experiment=NAME, in "
+                    "parallel; rerunning resumes an interrupted sweep), recruitsim-collect, and its analysis, "
+                    "which writes results/NAME/: figures (PNG, SVG), summary.csv and report.md.",
+        epilog="Experiments (configs/experiment/NAME.yaml, analysis in experiments/NAME.py): "
+               + ", ".join(names) + ". Example: recruitsim-experiment claim --jobs 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", metavar="NAME", help="the experiment: " + ", ".join(names))
+    parser.add_argument("--seeds", type=int, default=None, metavar="N",
+                        help="seeds 0..N-1 per grid cell instead of the experiment's own number")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="parallel jobs (default: all local cores; 1: one after the other)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny version (small world, short runs, few seeds, smaller grid) into "
+                             "results/quick/NAME/, for tests; its numbers mean nothing")
+    parser.add_argument("--results-dir", default=None, metavar="DIR",
+                        help="write DIR/NAME/ instead of results/NAME/ (results/quick/NAME/ with --quick)")
+    parser.add_argument("--skip-sweep", action="store_true",
+                        help="only collect and analyse what the sweep directory already holds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point of ``recruitsim-experiment``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    if args.name not in experiment_names():
+        print(f"recruitsim-experiment: no experiment '{args.name}'; choose one of "
+              f"{', '.join(experiment_names())} (configs/experiment/)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    if (args.seeds is not None and args.seeds < 1) or (args.jobs is not None and args.jobs < 1):
+        print("recruitsim-experiment: --seeds and --jobs must be at least 1", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    command = "recruitsim-experiment " + " ".join(shlex.quote(a) for a in argv)
+    try:
+        status = run_experiment(args.name, results_dir=args.results_dir, seeds=args.seeds, jobs=args.jobs,
+                                quick=args.quick, sweep=not args.skip_sweep, command=command)
+    except KeyboardInterrupt:
+        print(f"\nrecruitsim-experiment: interrupted; run the same command again to resume "
+              f"(completed runs are kept): {command}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""The named experiments: their configs compose, their sweeps validate, they run end to end
+(``--quick``), and the claim's verdict logic gives known answers on synthetic data.
+
+Every file in ``configs/experiment/`` is picked up by a glob, so no experiment
+config can rot: each composes, has a header with its command and an analysis
+module, and runs end to end in its quick version. The quick run of ``claim``
+is part of the default test run; the others are marked slow
+(``bash dev.sh test -m slow``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import claim
+from experiments.common import (EXPERIMENT_DIR, bootstrap_diff_ci, bootstrap_mean_ci, experiment_names,
+                                expected_run_ids, summarise, sweep_jobs, verdict)
+from experiments.run import seed_overrides
+from sim.cli import check_config, compose_config, precheck
+
+NAMES = experiment_names()
+#: The quick end-to-end run in the default test run; the others are slow.
+DEFAULT_E2E = "claim"
+
+
+def test_the_five_named_experiments_exist():
+    assert {"claim", "deterrence", "audit_design", "voice_and_brands", "public_channel"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_experiment_config_composes_and_documents_its_command(name):
+    config = check_config(compose_config([f"experiment={name}"]))
+    assert config.run.replications >= 1
+    text = (EXPERIMENT_DIR / f"{name}.yaml").read_text()
+    assert text.startswith("# @package _global_")
+    assert f"recruitsim-experiment {name}" in text and f"recruitsim -m experiment={name}" in text
+    module = importlib.import_module(f"experiments.{name}")
+    assert callable(module.analyse) and module.__doc__
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_value_of_the_grid_is_valid(name):
+    """The grid in hydra.sweeper.params passes the same check as a command-line sweep."""
+    from experiments.common import compose
+
+    params = compose([f"experiment={name}"], hydra_config=True).hydra.sweeper.params
+    assert params, f"configs/experiment/{name}.yaml has no hydra.sweeper.params"
+    precheck([f"experiment={name}", *(f"{k}={v}" for k, v in params.items())], multirun=True)
+
+
+def test_the_claim_grid_is_certification_by_state_by_30_seeds():
+    jobs = sweep_jobs(["experiment=claim"])
+    assert len(jobs) == 2 * 4 * 3  # 3 jobs of 10 seeds per regime
+    assert len(expected_run_ids(["experiment=claim"])) == 240
+
+
+def run_quick(name: str, results: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("recruitsim-experiment")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "experiments.run"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
+    return subprocess.run([*command, name, "--quick", "--results-dir", str(results)], cwd=results, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def check_results(folder: Path) -> str:
+    report = (folder / "report.md").read_text()
+    assert (folder / "summary.csv").stat().st_size > 0
+    pngs = sorted((folder / "figures").glob("*.png"))
+    assert pngs, "no figures"
+    for png in pngs:
+        assert png.stat().st_size > 0 and png.with_suffix(".svg").stat().st_size > 0
+    for link in [line for line in report.splitlines() if line.startswith("![")]:
+        target = link[link.index("](") + 2:-1]
+        assert (folder / target).is_file(), f"report links to missing {target}"
+    return report
+
+
+@pytest.mark.parametrize("name", [n if n == DEFAULT_E2E else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in NAMES])
+def test_experiment_runs_end_to_end_in_its_quick_version(name, tmp_path):
+    done = run_quick(name, tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = check_results(tmp_path / name)
+    assert "Quick version" in report and "- Runs analysed:" in report
+    assert "missing" not in report.split("- Runs analysed:")[1].splitlines()[0]
+    assert not (tmp_path / name / "runs" / "collected").joinpath("runs.parquet").stat().st_size == 0
+    if name == "claim":
+        verdicts = report.split("## Verdict")[1].split("##")[0]
+        assert verdicts.count("**yes**") + verdicts.count("**no**") + verdicts.count("**uncertain**") == 4
+        assert "The claim is" in report
+
+
+def test_an_unknown_experiment_exits_2(tmp_path):
+    from experiments.run import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["no_such_experiment"])
+    assert exit_info.value.code == 2
+
+
+# --------------------------------------------------------------------------- the verdict on synthetic data
+
+
+def synthetic_claim(shares: dict[str, list[float]]) -> pd.DataFrame:
+    """Runs of the claim grid with given certified shares (voluntary) and zero without the label."""
+    rows = []
+    for state, values in shares.items():
+        for seed, value in enumerate(values):
+            for cert, share in (("voluntary", value), ("disabled", 0.0)):
+                rows.append({"seed": seed, "choice.certification": cert, "choice.policy": state,
+                             "certified_share": share, "mean_fee_months": 5.0 - 4 * share,
+                             "debt_bondage_share": 0.02 * (1 - share)})
+    return pd.DataFrame(rows)
+
+
+def test_verdicts_on_synthetic_data_with_known_answers():
+    rng = np.random.default_rng(0)
+    shares = {
+        "no_rule": list(rng.normal(0.05, 0.02, 30)),                # clearly below 25%: no
+        "fee_ban_weak": [0.15, 0.35] * 15,                          # mean 25%, wide: uncertain
+        "fee_ban_enforced": list(rng.normal(0.50, 0.05, 30)),       # clearly above: yes
+        "ban_joint_liability": list(rng.normal(0.27, 0.10, 30)),    # above on average, CI includes 25%
+    }
+    table = claim.verdict_table(summarise(synthetic_claim(shares), ["choice.certification", "choice.policy"],
+                                          claim.OUTCOMES))
+    vol = table[table["choice.certification"] == "voluntary"].set_index("choice.policy")["verdict"]
+    assert vol.to_dict() == {"no_rule": "no", "fee_ban_weak": "uncertain", "fee_ban_enforced": "yes",
+                             "ban_joint_liability": "uncertain"}
+    assert set(table[table["choice.certification"] == "disabled"]["verdict"]) == {"no"}
+    overall, text = claim.assess_claim(vol.to_dict())
+    assert overall == "partly supported" and "cannot decide in" in text
+
+
+def test_a_different_threshold_changes_the_verdict():
+    runs = synthetic_claim({"no_rule": [0.10, 0.12, 0.11, 0.09] * 5})
+    table = summarise(runs, ["choice.certification", "choice.policy"], claim.OUTCOMES)
+    def vol(threshold: float) -> str:
+        return claim.verdict_table(table, threshold).set_index("choice.certification").loc["voluntary", "verdict"]
+
+    assert vol(0.25) == "no" and vol(0.05) == "yes" and vol(0.105) == "uncertain"
+
+
+def test_claim_assessment_from_verdicts():
+    assert claim.assess_claim({"no_rule": "no", "fee_ban_weak": "no", "fee_ban_enforced": "yes",
+                               "ban_joint_liability": "yes"})[0] == "supported"
+    overall, text = claim.assess_claim({"no_rule": "yes", "fee_ban_weak": "no", "fee_ban_enforced": "yes",
+                                        "ban_joint_liability": "yes"})
+    assert overall == "contradicted" and "contradict it in no rule" in text
+    assert claim.assess_claim({s: "uncertain" for s in claim.CLAIM})[0] == "inconclusive"
+
+
+def test_verdict_sentence_states_the_interval():
+    row = pd.Series({"certified_share": 0.31, "certified_share_lo": 0.27, "certified_share_hi": 0.35,
+                     "certified_share_n": 30, "verdict": "yes"})
+    text = claim.verdict_sentence("fee_ban_enforced", row)
+    assert "**yes**" in text and "31.0% (95% CI 27.0% to 35.0%)" in text and "above the 25%" in text
+
+
+@pytest.mark.parametrize(("lo", "hi", "expected"), [
+    (0.30, 0.40, "yes"), (0.10, 0.20, "no"), (0.20, 0.30, "uncertain"),
+    (0.25, 0.30, "uncertain"), (0.20, 0.25, "uncertain"), (math.nan, 0.1, "uncertain"),
+])
+def test_verdict_rule(lo, hi, expected):
+    assert verdict(lo, hi, 0.25) == expected
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_bootstrap_ci_is_reproducible_and_close_to_the_normal_interval():
+    x = np.random.default_rng(1).normal(10.0, 2.0, 200)
+    first, second = bootstrap_mean_ci(x), bootstrap_mean_ci(x)
+    assert first == second
+    mean, lo, hi, n = first
+    half = 1.96 * x.std(ddof=1) / math.sqrt(len(x))
+    assert n == 200 and mean == pytest.approx(x.mean())
+    assert lo == pytest.approx(mean - half, abs=0.05) and hi == pytest.approx(mean + half, abs=0.05)
+
+
+def test_bootstrap_ci_of_constant_and_missing_values():
+    assert bootstrap_mean_ci([0.0] * 10)[:3] == (0.0, 0.0, 0.0)
+    mean, lo, hi, n = bootstrap_mean_ci([1.0, float("nan")])
+    assert (mean, n) == (1.0, 1) and math.isnan(lo) and math.isnan(hi)
+
+
+def test_difference_is_paired_by_seed_when_the_seeds_match():
+    seeds = pd.Index(range(20), name="seed")
+    noise = pd.Series(np.random.default_rng(2).normal(0, 5, 20), index=seeds)
+    a, b = noise + 1.0, noise  # a large common noise, a constant difference of 1
+    est, lo, hi, n, paired = bootstrap_diff_ci(a, b)
+    assert paired and est == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    est, lo, hi, n, paired = bootstrap_diff_ci(a.reset_index(drop=True).iloc[:15], b)
+    assert not paired and lo < 1.0 < hi
+
+
+@pytest.mark.parametrize(("n", "k", "expected"), [
+    (30, 5, ["seed=range(0,30,5)", "run.replications=5"]),
+    (10, 5, ["seed=range(0,10,5)", "run.replications=5"]),
+    (4, 5, ["seed=range(0,4,4)", "run.replications=4"]),
+    (7, 5, ["seed=range(0,7,1)", "run.replications=1"]),
+])
+def test_seed_batches_cover_exactly_the_seeds_asked_for(n, k, expected):
+    assert seed_overrides(n, k) == expected
