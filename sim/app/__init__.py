@@ -1,0 +1,104 @@
+"""The classroom app: ``recruitsim-app`` serves the model in a web browser, offline.
+
+Pick a scenario, read its notes, move the levers, then step or run the model
+and watch four plots (certified share, fees in months of wage, debt
+bondage, recruiters by kind). Each browser tab gets its own model.
+
+Layout (Mesa's convention: the UI apart from the model, which never imports
+it):
+
+* :mod:`sim.app.session`: levers, typed values and one model per session;
+  no UI (tests drive it directly).
+* :mod:`sim.app.page`: the solara page (``Page``).
+* this module: the ``recruitsim-app`` command, which starts solara's server.
+  It imports solara only inside :func:`main`.
+
+The server binds 127.0.0.1 unless ``--host`` says otherwise, and needs no
+network: the front-end assets come from the ``solara-assets`` package,
+solara's telemetry and version check are off, and the server is told to
+fetch nothing from a CDN. Needs the optional extra ``app``
+(``pip install -e '.[app]'`` or ``bash dev.sh app``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import warnings
+from typing import Sequence
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+#: where solara's server would fetch a front-end asset missing from solara-assets: nowhere
+#: (a closed local port), so the app behaves the same with and without a network
+NO_CDN = "http://127.0.0.1:9/"
+
+#: environment for solara, set before it is imported (its settings read the environment once)
+SOLARA_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_ASSETS_PROXY": "True",
+    "SOLARA_ASSETS_CDN": NO_CDN,
+    "SOLARA_THEME_VARIANT": "light",
+    "SOLARA_THEME_SHOW_BANNER": "False",
+}
+#: the scenario a new browser session starts with (read by sim.app.page)
+SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recruitsim-app",
+        description="Serve the recruitsim classroom app: scenarios with their notes, levers, "
+                    "step/run/reset and live plots, one model per browser tab. Works offline.",
+        epilog="Then open http://127.0.0.1:8765 in a browser (Ctrl+C stops the server). "
+               "List the scenarios: recruitsim-scenarios.",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help=f"address to listen on (default {DEFAULT_HOST}: this computer only; "
+                             "0.0.0.0 lets the classroom's computers connect)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port to listen on (default {DEFAULT_PORT}; 0: any free port)")
+    parser.add_argument("--scenario", default="baseline",
+                        help="the scenario a new browser tab starts with (default baseline)")
+    parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point of ``recruitsim-app``."""
+    args = _parser().parse_args(argv)
+    from sim import scenarios
+
+    try:
+        scenarios.read(args.scenario)
+    except KeyError as exc:
+        print(f"recruitsim-app: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"recruitsim-app: --port must be from 0 to 65535, not {args.port}", file=sys.stderr)
+        return 2
+    missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"recruitsim-app: missing {', '.join(missing)}: the app needs the optional extra 'app'.\n"
+              "  Install it with:  bash dev.sh app      (or: pip install -e '.[app]')", file=sys.stderr)
+        return 1
+    for key, value in SOLARA_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ[SCENARIO_ENV] = args.scenario
+    # solara warns at every page load when the host is not named "localhost" (e.g. 127.0.0.1) that
+    # it falls back to samesite=lax cookies: the right choice for a local app, so keep the console quiet
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    from solara.__main__ import cli  # after the environment: solara reads it at import
+
+    solara_args = ["run", "sim.app.page", "--host", args.host, "--port", str(args.port), "--production",
+                   "--no-check-version", "--log-level", "warning", "--open" if args.open else "--no-open"]
+    if args.port:
+        print(f"recruitsim-app: serving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    cli(solara_args)  # runs until stopped; click exits the process
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

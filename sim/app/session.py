@@ -1,0 +1,344 @@
+"""The classroom app's logic, without any UI: levers, the values typed into them, and one model.
+
+A :class:`ClassroomSession` is what one browser session works with: a
+scenario (its config and notes), the values of the levers shown in the app,
+and the model built from them. The browser page (:mod:`sim.app.page`) only
+draws it and forwards clicks; everything that can go wrong (a value typed
+into a control, a config the model refuses, an error while stepping) is
+turned into a message here, so the page never shows a traceback. Tests use
+this module without a browser and without solara.
+
+Levers take effect when a run starts: a change made at month 0 applies when
+Step or Run is pressed; a change made during a run waits for Reset (as in
+NetLogo's setup, and Mesa's SolaraViz).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sim import scenarios
+from sim.config import ConfigError, RecruitsimConfig, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.model import RecruitmentModel
+
+log = logging.getLogger(__name__)
+
+NO_RULE, CAP, BAN = "no rule", "cap", "ban"
+#: the largest seed the app accepts (any integer >= 0 works on the command line)
+MAX_SEED = 2**32 - 1
+#: the cap shown when a scenario has no cap (a ban or no rule), should the user choose one
+DEFAULT_CAP_MONTHS = 3.0
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control of the app.
+
+    Attributes:
+        key: the config key it sets (dotted), or ``fee_rule`` / ``seed``.
+        label: what the app calls it.
+        kind: ``float``, ``int``, ``bool`` or ``choice``.
+        lo, hi, step: the range the app accepts and the slider's step.
+        unit: shown after the value.
+        choices: the options of a ``choice`` lever.
+        decimals: how many decimals the value is shown with.
+    """
+
+    key: str
+    label: str
+    kind: str
+    lo: float = 0.0
+    hi: float = 1.0
+    step: float = 0.01
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    decimals: int = 2
+
+    def format(self, value: Any) -> str:
+        """The value as the app shows it in the lever's text field."""
+        if self.kind == "int":
+            return str(int(value))
+        if self.kind == "float":
+            return f"{float(value):.{self.decimals}f}"
+        return str(value)
+
+    def parse(self, raw: Any) -> Any:
+        """The value typed or chosen, checked.
+
+        Raises:
+            ValueError: with a message for the user that says what is allowed.
+        """
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            raise ValueError(f"{self.label}: choose on or off")
+        if self.kind == "choice":
+            if raw in self.choices:
+                return raw
+            raise ValueError(f"{self.label}: choose one of {', '.join(self.choices)}")
+        allowed = self.allowed()
+        text = str(raw).strip().replace(",", "").replace("_", "")
+        if not text:
+            raise ValueError(f"{self.label}: enter {allowed}")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{self.label}: {str(raw).strip()!r} is not a number; enter {allowed}") from None
+        if not math.isfinite(number) or not self.lo <= number <= self.hi:
+            raise ValueError(f"{self.label}: {str(raw).strip()} is out of range; enter {allowed}")
+        if self.kind == "int":
+            if number != int(number):
+                raise ValueError(f"{self.label}: {str(raw).strip()} is not a whole number; enter {allowed}")
+            return int(number)
+        return number
+
+    def allowed(self) -> str:
+        """The range in words, e.g. 'a number from 0 to 1'."""
+        what = "a whole number" if self.kind == "int" else "a number"
+        return f"{what} from {_plain(self.lo)} to {_plain(self.hi)}" + (f" ({self.unit})" if self.unit else "")
+
+
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+#: The app's controls, in the order shown. Keys not listed keep the scenario's value.
+LEVERS: tuple[Lever, ...] = (
+    Lever("fee_rule", "Fee rule", "choice", choices=(NO_RULE, CAP, BAN)),
+    Lever("policy.fee_cap_months", "Fee cap", "float", 0.5, 24.0, 0.5, "months of wage", decimals=1),
+    Lever("policy.inspection_rate", "Inspection rate", "float", 0.0, 1.0, 0.01, "per recruiter a month"),
+    Lever("policy.fine", "Fine", "float", 0.0, 50_000.0, 500.0, "USD per violation", decimals=0),
+    Lever("policy.joint_liability", "Joint liability of employers", "bool"),
+    Lever("certification.enabled", "Voluntary certification", "bool"),
+    Lever("society.brand_share", "Employers with Employer Pays pledges", "float", 0.0, 1.0, 0.05, "share"),
+    Lever("society.platform_enabled", "Worker rating platform", "bool"),
+    Lever("society.platform_uptake", "Platform uptake", "float", 0.0, 1.0, 0.05, "share of workers"),
+    Lever("policy.anti_retaliation", "Anti-retaliation protection", "float", 0.0, 1.0, 0.05, "0 none, 1 full"),
+    Lever("policy.capture", "Capture of the regulator", "float", 0.0, 1.0, 0.05, "0 none, 1 full"),
+    Lever("policy.public_capacity", "Public channel capacity", "int", 0, 500, 5, "placements a month"),
+    Lever("policy.public_mandate", "Employers bound to the public channel", "float", 0.0, 1.0, 0.05, "share"),
+)
+SEED = Lever("seed", "Seed", "int", 0, MAX_SEED, 1)
+BY_KEY = {lever.key: lever for lever in (*LEVERS, SEED)}
+
+#: The numbers shown under the plots: outcome -> (label, decimals).
+READOUT = {
+    "certified_share": ("certified share", 3),
+    "mean_fee_months": ("mean fee (months of wage)", 2),
+    "debt_bondage_share": ("debt bondage", 3),
+    "n_fee_charging": ("fee-charging recruiters", 0),
+    "n_certified": ("certified recruiters", 0),
+    "placements": ("placements", 0),
+}
+
+
+def lever_values(config: RecruitsimConfig) -> dict[str, Any]:
+    """The app's lever values for a config (the fee rule split into rule and cap)."""
+    values: dict[str, Any] = {"seed": config.seed}
+    for lever in LEVERS:
+        if lever.key == "fee_rule":
+            continue
+        group, name = lever.key.split(".")
+        values[lever.key] = getattr(getattr(config, group), name)
+    cap = config.policy.fee_cap_months
+    values["fee_rule"] = NO_RULE if cap is None else BAN if cap == 0 else CAP
+    values["policy.fee_cap_months"] = cap if cap else DEFAULT_CAP_MONTHS
+    return values
+
+
+def apply_levers(base: RecruitsimConfig, values: dict[str, Any]) -> RecruitsimConfig:
+    """A validated copy of ``base`` with the levers' values.
+
+    Raises:
+        ConfigError: a value the model refuses.
+    """
+    config = copy.deepcopy(base)
+    config.seed = int(values["seed"])
+    for lever in LEVERS:
+        if lever.key in ("fee_rule", "policy.fee_cap_months"):
+            continue
+        group, name = lever.key.split(".")
+        setattr(getattr(config, group), name, values[lever.key])
+    rule = values["fee_rule"]
+    config.policy.fee_cap_months = None if rule == NO_RULE else 0.0 if rule == BAN else float(
+        values["policy.fee_cap_months"])
+    return validate(config)
+
+
+_compose_lock = threading.Lock()
+_scenario_cache: dict[str, RecruitsimConfig] = {}
+
+
+def scenario_config(name: str) -> RecruitsimConfig:
+    """The scenario's composed config (cached: Hydra composes one config at a time per process).
+
+    Raises:
+        sim.cli.InvalidConfig: an unknown scenario or a broken scenario file.
+    """
+    with _compose_lock:
+        if name not in _scenario_cache:
+            _scenario_cache[name] = scenarios.compose(name)
+        return copy.deepcopy(_scenario_cache[name])
+
+
+class ClassroomSession:
+    """One browser session's scenario, lever values and model.
+
+    Thread-safe: the page's Run loop steps the model in a worker thread
+    while the page reads it to draw; both go through ``lock``.
+
+    Attributes:
+        scenario: the scenario's notes (:class:`sim.scenarios.Scenario`).
+        values: the levers' current values (what the controls show).
+        message: the last problem to show the user, or None.
+    """
+
+    def __init__(self, scenario: str = "baseline"):
+        self.lock = threading.RLock()
+        self.scenario: scenarios.Scenario | None = None
+        self.base: RecruitsimConfig | None = None
+        self.values: dict[str, Any] = {}
+        self.applied: dict[str, Any] = {}
+        self.model: RecruitmentModel | None = None
+        self.message: str | None = None
+        self.load_scenario(scenario)
+
+    # --- what the page shows ----------------------------------------------------------------
+
+    @property
+    def month(self) -> int:
+        return self.model.month if self.model is not None else 0
+
+    @property
+    def horizon(self) -> int:
+        """The run's length in months (the scenario's ``run.steps``)."""
+        return self.base.run.steps if self.base is not None else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.model is not None and self.month >= self.horizon
+
+    @property
+    def pending(self) -> bool:
+        """Levers changed since the model was built; they apply at Reset (or at once at month 0)."""
+        return self.values != self.applied
+
+    def series(self) -> pd.DataFrame:
+        """A snapshot of the outcomes so far, one row per month."""
+        import pandas as pd
+
+        with self.lock:
+            if self.model is None or self.month == 0:
+                return pd.DataFrame()
+            return self.model.timeseries().copy()
+
+    def latest(self) -> dict[str, str]:
+        """The readout: this month's key outcomes, formatted ('–' where undefined)."""
+        with self.lock:
+            last = dict(self.model.last) if self.model is not None and self.month else {}
+        out = {}
+        for name, (_, decimals) in READOUT.items():
+            value = last.get(name)
+            ok = value is not None and not (isinstance(value, float) and math.isnan(value))
+            out[name] = f"{value:.{decimals}f}" if ok else "–"
+        return out
+
+    # --- what the user does -------------------------------------------------------------------
+
+    def load_scenario(self, name: str) -> bool:
+        """Switch to scenario ``name``: its notes, its lever values, a fresh model at month 0.
+
+        Returns False (and sets ``message``) if the scenario cannot be loaded.
+        """
+        from sim.cli import InvalidConfig
+
+        try:
+            info = scenarios.read(name)
+            base = scenario_config(name)
+        except (KeyError, InvalidConfig) as exc:
+            self.message = f"Cannot load scenario {name!r}: {exc.args[0] if exc.args else exc}"
+            return False
+        with self.lock:
+            seed = self.values.get("seed")
+            self.scenario, self.base = info, base
+            self.values = lever_values(base)
+            if seed is not None:  # the seed is the class's choice, not the scenario's
+                self.values["seed"] = seed
+            self.message = None
+            self._build()
+        return True
+
+    def set_value(self, key: str, raw: Any) -> str | None:
+        """Set a lever (or the seed) from what the user typed or chose.
+
+        Returns:
+            None if accepted, else the message to show beside the control
+            (the lever keeps its previous value).
+        """
+        lever = BY_KEY.get(key)
+        if lever is None:
+            return f"no control named {key!r}"
+        try:
+            value = lever.parse(raw)
+        except ValueError as exc:
+            return str(exc)
+        with self.lock:
+            trial = {**self.values, key: value}
+            try:
+                apply_levers(self.base, trial)
+            except ConfigError as exc:
+                return f"{lever.label}: the model refuses this value ({exc.allowed})"
+            self.values = trial
+        return None
+
+    def reset(self) -> bool:
+        """A fresh model at month 0 from the current lever values. False (with ``message``) if refused."""
+        with self.lock:
+            return self._build()
+
+    def step(self, months: int = 1) -> int:
+        """Advance up to ``months`` months (not past the horizon). Returns the months done.
+
+        At month 0, lever changes made since the model was built apply first.
+        An error while stepping stops the run with a message, not a traceback.
+        """
+        done = 0
+        with self.lock:
+            if self.model is None or (self.month == 0 and self.pending):
+                if not self._build():
+                    return 0
+            try:
+                while done < months and self.month < self.horizon:
+                    self.model.step()
+                    done += 1
+            except Exception as exc:  # the app must keep running; the server log has the traceback
+                log.exception("model step failed")
+                self.message = f"The model stopped at month {self.month}: {type(exc).__name__}: {exc}"
+        return done
+
+    def _build(self) -> bool:
+        from sim.model import RecruitmentModel
+
+        try:
+            config = apply_levers(self.base, self.values)
+            model = RecruitmentModel(config)
+        except ConfigError as exc:
+            self.message = f"The model refuses these settings: {exc}"
+            return False
+        except Exception as exc:
+            log.exception("building the model failed")
+            self.message = f"Could not build the model: {type(exc).__name__}: {exc}"
+            return False
+        self.model = model
+        self.applied = dict(self.values)
+        self.message = None
+        return True
