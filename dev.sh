@@ -3,17 +3,23 @@
 #
 #   bash dev.sh run [OVERRIDES...]   run the baseline scenario (Hydra overrides allowed)
 #   bash dev.sh test [PYTEST ARGS]   run the test suite (slow tests: bash dev.sh test -m slow)
+#   bash dev.sh app [APP ARGS]       start the classroom app (recruitsim-app --help for options)
 #   bash dev.sh setup                only create/update .venv
 #
 # Needs only Python >= 3.11 with pip and venv. Picks the newest Python >= 3.12
 # it can find (python3.13, python3.12 on PATH, then pyenv's versions), else
 # python3; creates .venv with it and installs the package editable with its
-# dev extras. Re-installs only when pyproject.toml changed (stamp in .venv).
+# dev extras. Re-installs only when pyproject.toml changed or an extra is
+# missing (stamps in .venv). `app` adds the extra `app` (solara); `test` adds
+# `app` and `browser` (Playwright) and, when run as root without
+# /usr/bin/chromium, installs Debian's chromium with apt-get (about 10 s),
+# for the browser tests; if any of that fails they are skipped, not failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 VENV=.venv
 STAMP="$VENV/.recruitsim-installed"
+EXTRAS_STAMP="$VENV/.recruitsim-extras"   # the extras installed, one a line
 
 say() { echo "dev.sh: $*" >&2; }
 
@@ -52,8 +58,9 @@ pick_python() {
     echo "$cand"
 }
 
+# setup [EXTRA...]: the venv with the package and the extras named (dev always)
 setup() {
-    local python want have
+    local python want have extras installed missing
     python="$(pick_python)"
     want="$(py_version "$python")"
     if [[ -x "$VENV/bin/python" ]]; then
@@ -67,15 +74,46 @@ setup() {
         say "creating $VENV with $python (Python ${want/ /.})"
         "$python" -m venv "$VENV"
     fi
-    if [[ ! -f "$STAMP" ]] || ! cmp -s pyproject.toml "$STAMP"; then
-        say "installing recruitsim and its dependencies into $VENV (first time takes a minute)"
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    # the extras asked for plus those installed before (an install keeps what is there)
+    installed="$(cat "$EXTRAS_STAMP" 2>/dev/null || true)"
+    missing=""
+    for extra in dev "$@"; do
+        grep -qx "$extra" <<<"$installed" || missing+=" $extra"
+    done
+    extras="$(printf '%s\n' dev "$@" $installed | sort -u | paste -sd, -)"
+    if [[ ! -f "$STAMP" ]] || ! cmp -s pyproject.toml "$STAMP" || [[ -n "$missing" ]]; then
+        say "installing recruitsim[$extras] and its dependencies into $VENV (first time takes a minute)"
+        if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$extras]"; then
+            [[ "$extras" == dev ]] && return 1
+            say "note: could not install the extras $extras; installing only dev (the app and its browser tests will not run)"
+            "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+            extras=dev
+        fi
         cp pyproject.toml "$STAMP"
+        tr ',' '\n' <<<"$extras" > "$EXTRAS_STAMP"
+    fi
+}
+
+# Debian's chromium for the browser tests: installed with apt-get when missing and running as root
+ensure_chromium() {
+    [[ -x /usr/bin/chromium ]] && return 0
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        say "note: no /usr/bin/chromium (Debian package chromium): the browser tests will be skipped"
+        return 0
+    fi
+    local start=$SECONDS
+    say "installing Debian's chromium for the browser tests (apt-get, about 10 s)"
+    if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 &&
+       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+           chromium fonts-dejavu-core >/dev/null 2>&1; then
+        say "chromium installed in $((SECONDS - start)) s"
+    else
+        say "note: could not install chromium: the browser tests will be skipped"
     fi
 }
 
 usage() {
-    sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 cmd="${1:-}"
@@ -89,8 +127,13 @@ case "$cmd" in
         exec "$VENV/bin/recruitsim" ${scenario[@]+"${scenario[@]}"} "$@"
         ;;
     test)
-        setup
+        setup app browser
+        ensure_chromium
         exec "$VENV/bin/python" -m pytest -q "$@"
+        ;;
+    app)
+        setup app
+        exec "$VENV/bin/recruitsim-app" "$@"
         ;;
     setup)
         setup
