@@ -170,6 +170,47 @@ def measure_command_latency() -> dict:
     return out
 
 
+def measure_sweeps(jobs: int = 8, replications: int = 10) -> dict:
+    """A 2-core parallel sweep against a serial one, and Hydra's cost per job.
+
+    The sweep is ``jobs`` jobs of ``replications`` default-size runs each.
+    Per-job overhead is measured apart: a serial sweep of 21 near-empty jobs
+    less one of a single such job, over the 20 extra jobs.
+    """
+    import glob
+    import shutil
+    import tempfile
+
+    exe = str(Path(sys.executable).with_name("recruitsim"))
+    out: dict = {"jobs": jobs, "replications": replications}
+    with tempfile.TemporaryDirectory() as tmp:
+        seeds = ",".join(str(replications * j) for j in range(jobs))
+        for launcher in ("basic", "joblib"):
+            folder = Path(tmp) / launcher
+            start = time.perf_counter()
+            subprocess.run([exe, "-m", f"seed={seeds}", f"run.replications={replications}",
+                            f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}"],
+                           capture_output=True, check=True)
+            out[f"{launcher}_seconds"] = time.perf_counter() - start
+            records = [json.loads(Path(p).read_text()) for p in glob.glob(str(folder / "store" / "runs" / "*.json"))]
+            out[f"{launcher}_run_seconds"] = sum(r["wall_seconds"] for r in records)
+        empty = ["run.steps=1", "market.n_workers=10", "market.n_employers=1", "market.n_recruiters=1",
+                 "hydra/launcher=basic"]
+        walls = {}
+        for count in (1, 21):
+            folder = Path(tmp) / f"empty{count}"
+            start = time.perf_counter()
+            subprocess.run([exe, "-m", f"seed=range(0,{count})", *empty, f"hydra.sweep.dir={folder}"],
+                           capture_output=True, check=True)
+            walls[count] = time.perf_counter() - start
+            shutil.rmtree(folder, ignore_errors=True)
+    out["overhead_seconds_per_job"] = (walls[21] - walls[1]) / 20
+    job_seconds = out["basic_run_seconds"] / jobs
+    out["overhead_share_of_job"] = out["overhead_seconds_per_job"] / job_seconds
+    out["speedup"] = out["basic_seconds"] / out["joblib_seconds"]
+    return out
+
+
 def in_child(flag: str, value: str = "") -> dict:
     out = subprocess.run([sys.executable, __file__, flag, value], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -182,6 +223,7 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--default-run", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-sweep", action="store_true", help="skip the serial vs parallel sweep measurement")
     parser.add_argument("--growth", action="store_true",
                         help="also measure how a step's cost grows with recruiters, employers and months")
     args, rest = parser.parse_known_args()
@@ -211,6 +253,9 @@ def main() -> None:
     report = {"machine": platform.platform(), "python": platform.python_version(), "sizes": rows,
               "default_run": default, "reference_choice": reference, "command_latency": latency,
               "window_steps": WINDOW, "warmup_steps": WARMUP}
+    if not args.no_sweep:
+        print("measuring a serial and a parallel sweep ...", file=sys.stderr, flush=True)
+        report["sweep"] = measure_sweeps()
     if args.growth:
         print("measuring growth with recruiters, employers, months ...", file=sys.stderr, flush=True)
         report["growth"] = measure_growth()
@@ -235,6 +280,11 @@ def main() -> None:
           f"{reference['reference_us_per_choice']:.1f} us per-agent Mesa reference "
           f"({reference['speedup']:.0f}x, {reference['searchers']:,} searchers, {reference['options']} options)")
     print(f"recruitsim --help {latency['help_seconds']:.2f} s; config error {latency['config_error_seconds']:.2f} s")
+    if "sweep" in report:
+        sw = report["sweep"]
+        print(f"sweep of {sw['jobs']} jobs x {sw['replications']} runs: serial {sw['basic_seconds']:.1f} s, "
+              f"2-core joblib {sw['joblib_seconds']:.1f} s ({sw['speedup']:.2f}x); Hydra per job "
+              f"{sw['overhead_seconds_per_job']:.3f} s = {100 * sw['overhead_share_of_job']:.1f}% of a job")
     for row in report.get("growth", []):
         print(f"growth: {row['factor']:>10} = {row['value']:>6}: {1000 * row['seconds_per_step']:.2f} ms/step")
 
