@@ -510,7 +510,12 @@ def main() -> None:
         except InvalidConfig as exc:
             print(exc, file=sys.stderr)
             sys.exit(EXIT_BAD_CONFIG)
-    _hydra_task()
+    try:
+        _hydra_task()
+    except KeyboardInterrupt:
+        hint = "; run the same command again (same hydra.sweep.dir) to resume" if multirun else ""
+        print(f"\nrecruitsim: interrupted{hint}; completed runs are kept", file=sys.stderr)
+        sys.exit(130)
     if multirun:
         from sim import sweep
 
