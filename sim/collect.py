@@ -245,24 +245,21 @@ def _parquet_batches(path: Path):
 def _write_parquet(path: Path, tables: Iterable, schema) -> Path:
     import pyarrow.parquet as pq
 
-    from sim.outputs import atomic_write_with
-
-    def write(tmp: Path) -> None:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for table in tables:
-                writer.write_table(table)
-
-    atomic_write_with(path, write)
-    return path
+    return _write_tables(path, tables, schema, pq.ParquetWriter)
 
 
 def _write_csv(path: Path, tables: Iterable, schema) -> Path:
     import pyarrow.csv as csv
 
+    return _write_tables(path, tables, schema, csv.CSVWriter)
+
+
+def _write_tables(path: Path, tables: Iterable, schema, writer_class) -> Path:
+    """Stream ``tables`` into one file with a pyarrow writer, atomically."""
     from sim.outputs import atomic_write_with
 
     def write(tmp: Path) -> None:
-        with csv.CSVWriter(tmp, schema) as writer:
+        with writer_class(tmp, schema) as writer:
             for table in tables:
                 writer.write_table(table)
 

@@ -86,21 +86,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         path: the final file name.
         mode: ``"w"`` (text, UTF-8) or ``"wb"`` (bytes).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, _new_file_mode())
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+    with _replaced_on_success(path) as tmp:
+        with open(tmp, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
@@ -109,13 +97,23 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], None]) ->
     For writers that want a file name rather than an open file (pandas'
     ``to_parquet``). Same guarantees as :func:`atomic_open`.
     """
+    with _replaced_on_success(path) as tmp:
+        write(tmp)
+
+
+@contextlib.contextmanager
+def _replaced_on_success(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary file name beside ``path``; after the body, fsync it and rename it over ``path``.
+
+    If the body raises, the temporary file is removed and ``path`` is untouched.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         os.chmod(tmp, _new_file_mode())
-        write(Path(tmp))
+        yield Path(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
