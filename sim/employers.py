@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import consideration_windows, gumbel_argmax
-from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, ratings_view, word_of_mouth_view
+from sim.choice import consideration_windows, gumbel_argmax, rank_within_groups
+from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, placement_capacity, ratings_view, word_of_mouth_view
 from sim.workers import ABROAD
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
+
+ORDER_ROUNDS = 3  # times a turned-away vacancy is offered to another recruiter within a month
 
 
 class EmployerTable:
@@ -89,7 +91,11 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
 
     A recruiter's chance of being picked is also weighted by its recent fill
     rate (placements per order), so employers drift away from recruiters
-    that take orders they cannot fill. Vacancies an employer promised to a
+    that take orders they cannot fill. A recruiter accepts orders only up to
+    its capacity; turned-away vacancies go to the employer's next choice
+    among recruiters with spare capacity, for up to ORDER_ROUNDS rounds (the
+    rest wait for next month). ``orders`` counts every order asked of a
+    recruiter, turned-away ones included: the demand its prices respond to. Vacancies an employer promised to a
     churning recruiter last month go to that recruiter without a choice,
     and employers bound by a government-to-government agreement send their
     vacancies to the public channel while it has capacity.
@@ -114,7 +120,10 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     vacancy_employer = np.delete(vacancy_employer, to_public)
     res_emp = np.r_[res_emp, public_emp]
     res_rec = np.r_[res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)]
+    requests = np.bincount(res_rec, minlength=r.n)[: r.n]
+    spare = placement_capacity(model) - requests
     if len(rows) == 0 or len(vacancy_employer) == 0:
+        r.orders[: r.n] = requests
         return res_emp, res_rec
     suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
     brand_cost = suspect_cost * suspicion(model, rows)
@@ -126,10 +135,29 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     # utility per window, for employers without and with brand commitments
     plain = delivers[windows] - scale * base_cost[windows]
     branded = plain - scale * brand_cost[windows]
-    utility = np.where(e.brand[vacancy_employer][:, None], branded[window], plain[window])
-    pick = gumbel_argmax(utility, model.rng)
-    chosen = rows[windows[window, pick]]
-    return np.r_[res_emp, vacancy_employer], np.r_[res_rec, chosen]
+    brand = e.brand[vacancy_employer]
+    accepted_emp, accepted_rec = [res_emp], [res_rec]
+    pending = np.arange(len(vacancy_employer))
+    for _ in range(ORDER_ROUNDS):
+        # recruiters with no spare capacity turn orders away: employers ask elsewhere next round
+        full = spare[rows[windows]] <= 0
+        utility = np.where(brand[pending][:, None], branded[window[pending]], plain[window[pending]])
+        utility[full[window[pending]]] = -np.inf
+        reachable = np.isfinite(utility).any(axis=1)
+        pending, utility = pending[reachable], utility[reachable]
+        if len(pending) == 0:
+            break
+        chosen = rows[windows[window[pending], gumbel_argmax(utility, model.rng)]]
+        requests += np.bincount(chosen, minlength=r.n)[: r.n]
+        order, rank = rank_within_groups(chosen, model.rng)
+        taken = rank < spare[chosen[order]]
+        took = order[taken]
+        accepted_emp.append(vacancy_employer[pending[took]])
+        accepted_rec.append(chosen[took])
+        spare -= np.bincount(chosen[took], minlength=r.n)[: r.n]
+        pending = pending[order[~taken]]
+    r.orders[: r.n] = requests
+    return np.concatenate(accepted_emp), np.concatenate(accepted_rec)
 
 
 def accepts_churn(model: RecruitmentModel, employers: np.ndarray) -> np.ndarray:

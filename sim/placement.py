@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.choice import rank_within_groups
-from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, charged_months
+from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, charged_months, placement_capacity
 from sim.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, pay_fees
 
 if TYPE_CHECKING:
@@ -44,14 +44,6 @@ class Placements:
         return cls(i, i, i, z, z, z, z)
 
 
-def capacity_of(model: RecruitmentModel) -> np.ndarray:
-    """Placements each recruiter can make this month (the public channel's is a policy lever)."""
-    r = model.recruiters
-    cap = r.capacity[: r.n].copy()
-    cap[r.kind[: r.n] == PUBLIC] = model.config.policy.public_capacity
-    return cap
-
-
 def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
           order_employer: np.ndarray, order_recruiter: np.ndarray) -> Placements:
     """Fill job orders from applicants and settle the payments of every placement."""
@@ -59,8 +51,8 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
     n = r.n
     rng = model.rng
     r.applicants[:n] = np.bincount(chosen, minlength=n)[:n]
-    r.orders[:n] = np.bincount(order_recruiter, minlength=n)[:n]
-    slots = np.minimum(r.orders[:n], capacity_of(model))
+    accepted = np.bincount(order_recruiter, minlength=n)[:n]  # never above capacity (see place_job_orders)
+    slots = np.minimum(accepted, placement_capacity(model))
     if len(applicants) == 0 or len(order_employer) == 0:
         r.placements[:n] = 0
         return Placements.empty()
@@ -73,7 +65,7 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
     rank = app_rank[placed_sorted]
     # the k-th placed worker of a recruiter takes its k-th job order (orders in random order)
     ord_order, _ = rank_within_groups(order_recruiter, rng)
-    start = np.r_[0, np.cumsum(r.orders[:n])][:n]
+    start = np.r_[0, np.cumsum(accepted)][:n]
     employers = order_employer[ord_order][start[recs] + rank]
 
     placed = settle(model, workers, recs, employers)
@@ -154,10 +146,10 @@ def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray
     r.placement_prob[:n] = np.where(has_applicants, r.placement_prob[:n] + memory * (rate - r.placement_prob[:n]),
                                     r.placement_prob[:n])
     r.placements_ema[:n] += memory * (r.placements[:n] - r.placements_ema[:n])
-    has_orders = r.orders[:n] > 0
+    has_orders = r.orders[:n] > 0  # orders asked for, turned-away ones included
     filled = r.placements[:n] / np.maximum(r.orders[:n], 1)
     r.fill_rate[:n] = np.where(has_orders, r.fill_rate[:n] + memory * (filled - r.fill_rate[:n]), r.fill_rate[:n])
     if len(order_recruiter):
         wage_sum = np.bincount(order_recruiter, weights=model.employers.wage[order_employer], minlength=n)[:n]
-        has_orders = r.orders[:n] > 0
-        r.order_wage[:n] = np.where(has_orders, wage_sum / np.maximum(r.orders[:n], 1), r.order_wage[:n])
+        accepted = np.bincount(order_recruiter, minlength=n)[:n]
+        r.order_wage[:n] = np.where(accepted > 0, wage_sum / np.maximum(accepted, 1), r.order_wage[:n])

@@ -134,6 +134,14 @@ class PublicChannel(Recruiter):
 VIEW_CLASS = {FEE_CHARGING: FeeChargingRecruiter, CERTIFIED: CertifiedRecruiter, PUBLIC: PublicChannel}
 
 
+def placement_capacity(model: RecruitmentModel) -> np.ndarray:
+    """Placements each recruiter can make this month (the public channel's is a policy lever)."""
+    r = model.recruiters
+    cap = r.capacity[: r.n].copy()
+    cap[r.kind[: r.n] == PUBLIC] = model.config.policy.public_capacity
+    return cap
+
+
 def market_fee_months(model: RecruitmentModel) -> float:
     """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides."""
     r = model.recruiters
