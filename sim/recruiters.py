@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 FEE_CHARGING, CERTIFIED, PUBLIC = 0, 1, 2
 PUBLIC_ROW = 0  # the public channel is always the first row
-KIND_NAMES = ("fee_charging", "certified", "public")
 # certification stage of a recruiter
 NOT_CERTIFYING, TRAINING, HOLDS_LABEL = 0, 1, 2
 BELIEF_MEMORY = 0.1      # weight of this month's evidence in recruiters' beliefs
@@ -74,10 +73,6 @@ class RecruiterTable:
         rows = np.arange(self.n, need)
         self.n = need
         return rows
-
-    def view(self, name: str) -> np.ndarray:
-        """The used part of array ``name``."""
-        return getattr(self, name)[: self.n]
 
     def private_active(self) -> np.ndarray:
         """Rows of active private recruiters (the public channel excluded)."""
