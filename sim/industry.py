@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 CERTIFICATION_HORIZON_MONTHS = 24  # over which a recruiter spreads the cost of getting certified
 
 
-def close_books(model: RecruitmentModel) -> dict:
+def close_books(model: RecruitmentModel) -> None:
     """Pay fixed costs, record the month's profit, and let failing recruiters exit."""
     m = model.config.market
     r = model.recruiters
@@ -43,7 +43,6 @@ def close_books(model: RecruitmentModel) -> dict:
         fee_income = (open_fee[active] + hidden[active]) * r.order_wage[active]
         margin = float((r.price[active] + fee_income).mean()) - m.placement_cost
         model.typical_margin += PROFIT_MEMORY * (margin - model.typical_margin)
-    return {"exits": int(len(failing))}
 
 
 def certification_cost_per_month(model: RecruitmentModel) -> float:

@@ -46,6 +46,7 @@ class RecruitmentModel(mesa.Model):
                               "deceived": np.array([INITIAL_DECEPTION_SHARE, 0.0, 0.0])}
         self.reserved_orders = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.returned: list[np.ndarray] = []
+        self.exits_this_month = 0      # recruiters leaving, whatever the reason (an outcome)
         self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
         self.typical_margin = 0.0      # recent average margin per placement (USD)
 
@@ -162,6 +163,7 @@ class RecruitmentModel(mesa.Model):
         """Recruiters leave the market; their records stay for workers they placed."""
         r = self.recruiters
         rows = rows[r.active[rows]]
+        self.exits_this_month += len(rows)
         r.active[rows] = False
         r.cert_stage[rows] = 0
         for row in rows.tolist():
@@ -190,6 +192,7 @@ class RecruitmentModel(mesa.Model):
         self.month += 1
         self.ledger.start_month()
         self.returned = []
+        self.exits_this_month = 0
         industry.begin_month(self)
         self.regulator.measure_influence()
 
@@ -217,8 +220,8 @@ class RecruitmentModel(mesa.Model):
         counts |= self.scheme.advance()
         by_kind = np.bincount(self.recruiters.kind[placed.recruiters], minlength=3)[:3]
         counts |= self.regulator.enforce(by_kind)
-        counts |= industry.close_books(self)
-        counts["exits"] += counts["licences_revoked"]
+        industry.close_books(self)
+        counts["exits"] = self.exits_this_month
         counts |= industry.switch_business_models(self)
         counts |= industry.enter(self)
 
