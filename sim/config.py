@@ -63,7 +63,9 @@ class MarketConfig:
     dest_wage: float = param(480.0, 1.0, 1e6, "USD/month",
                              "ILO 2016 survey of returnees from Saudi Arabia: about $480 monthly earnings")
     dest_wage_spread: float = param(0.15, 0.0, 2.0, "lognormal sigma", "reasoning: modest wage dispersion")
-    home_wage: float = param(150.0, 0.0, 1e6, "USD/month", "reasoning: about a third of the foreign wage")
+    home_wage: float = param(87.2, 0.0, 1e6, "USD/month",
+                             "calibrated (results/calibration): what a job abroad is worth to Pakistani workers; "
+                             "below the 2016-17 minimum wage of about $134, as informal rural earnings are")
     home_wage_spread: float = param(0.4, 0.0, 3.0, "lognormal sigma", "reasoning: rural/urban dispersion")
     living_cost_share: float = param(0.3, 0.0, 1.0, "share of wage", "reasoning: food and lodging abroad")
     savings_months: float = param(4.0, 0.0, 1000.0, "months of home wage", "reasoning: small savings")
@@ -78,9 +80,10 @@ class MarketConfig:
     # worker behaviour
     consideration_set: int = param(30, 1, 100_000, "recruiters",
                                    "reasoning: a worker or employer knows of at most this many recruiters")
-    search_prob: float = param(0.3, 0.0, 1.0, "per month", "reasoning: share of idle workers looking abroad")
-    worker_choice_scale: float = param(1.0, 0.0, 100.0, "1/months of wage",
-                                       "reasoning: logit scale of worker choice; calibrated in issue 5")
+    search_prob: float = param(0.377, 0.0, 1.0, "per month",
+                               "calibrated (results/calibration): share of idle workers looking abroad")
+    worker_choice_scale: float = param(0.806, 0.0, 100.0, "1/months of wage",
+                                       "calibrated (results/calibration): logit scale of worker choice")
     complaint_prob: float = param(0.4, 0.0, 1.0, "per abuse", "reasoning: chance an abused worker complains")
     collusion: float = param(0.8, 0.0, 1.0, "share",
                              "seed 001, III.A: workers collude to pay above caps; share who then stay silent")
@@ -98,7 +101,8 @@ class MarketConfig:
                               "reasoning: the least a recruiter will work for above cost")
     capacity: int = param(10, 1, 1_000_000, "placements/month", "reasoning: a small agency's throughput")
     initial_cash: float = param(30000.0, 0.0, 1e10, "USD", "reasoning: working capital")
-    fee_adjust_rate: float = param(0.05, 0.0, 1.0, "share per month", "reasoning: prices move slowly")
+    fee_adjust_rate: float = param(0.0344, 0.0, 1.0, "share per month",
+                                   "calibrated (results/calibration): prices move slowly")
     price_adjust_step: float = param(20.0, 0.0, 1e6, "USD per month", "reasoning")
     deception_markup: float = param(0.25, 0.0, 10.0, "share above actual wage",
                                     "seed 001, III.A: workers misled about the job on offer")
@@ -122,8 +126,9 @@ class MarketConfig:
     exit_patience_months: int = param(12, 1, 1200, "months",
                                       "reasoning: a losing recruiter quits with chance 1/12 a month")
     # employers
-    employer_choice_scale: float = param(0.01, 0.0, 100.0, "1/USD",
-                                         "reasoning: cost-conscious employers (seed 001, III.C)")
+    employer_choice_scale: float = param(0.00834, 0.0, 100.0, "1/USD",
+                                         "calibrated (results/calibration): cost-conscious employers "
+                                         "(seed 001, III.C)")
     turnover_cost: float = param(
         200.0, 0.0, 1e7, "USD (mean)", "reasoning: employer's cost of replacing a worker; heterogeneous")
 

@@ -164,7 +164,10 @@ def accepts_churn(model: RecruitmentModel, employers: np.ndarray) -> np.ndarray:
     """Whether each employer takes a recruiter's offer to replace a worker early.
 
     The bonus must beat the employer's own cost of turnover; employers with
-    Employer Pays commitments refuse (they would carry the reputational risk).
+    Employer Pays commitments refuse (they would carry the reputational risk),
+    and so do employers bound to a public channel, whose vacancies must go
+    there first rather than to the churning recruiter.
     """
     e = model.employers
-    return (model.config.market.churn_bonus > e.turnover_cost[employers]) & ~e.brand[employers]
+    bound = e.public_bound[employers] & (model.config.policy.public_capacity > 0)
+    return (model.config.market.churn_bonus > e.turnover_cost[employers]) & ~e.brand[employers] & ~bound

@@ -152,6 +152,9 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     utility -= interest
     utility *= placement_prob
     utility *= np.float32(m.worker_choice_scale / m.dest_wage)
+    # a worker applies only where going abroad is expected to pay (participation constraint);
+    # without it, logit noise sends applicants to fees above their whole gain
+    refused |= utility < 0
     utility[refused] = -np.inf
     best, value = gumbel_best(utility, model.rng)
     stay_home = -np.log(np.maximum(model.rng.standard_exponential(len(searchers), dtype=np.float32), 1e-30))

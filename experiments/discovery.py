@@ -1,0 +1,349 @@
+"""Scenario discovery: under exactly which conditions can certification compete without the state?
+
+``recruitsim-discover`` samples worlds with no rule on fees and no
+inspections (the state absent), varying every uncertainty of
+:data:`~experiments.parameter_space.UNCERTAINTIES` together with the levers
+held by others (:data:`~experiments.parameter_space.NON_STATE_LEVERS`: the
+scheme's audit design, buyers' Employer Pays commitments, a worker rating
+platform). A world is a *case of interest* when certified recruiters make
+more than half of placements at the horizon (mean over the last 12 of 240
+months).
+
+Two readings of the same sample, as in Bryant & Lempert's scenario discovery:
+
+* **PRIM** (ema_workbench): boxes, i.e. ranges of a few parameters, that
+  hold many cases (coverage: share of all cases inside the box) and few
+  others (density: share of the box's worlds that are cases). The box
+  reported is the one with the most coverage among those with at least
+  ``--min-density`` density on the peeling trajectory; a second box is
+  sought among the cases the first leaves out.
+* **A decision tree** (scikit-learn) as a cross-check: its leaves are
+  if-then rules, each with the same coverage and density measures.
+
+Outputs go to ``results/discovery/`` (report, rules, the sample, figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from experiments import batch
+from experiments.document import Document
+from experiments.parameter_space import NON_STATE_LEVERS, REGIMES, UNCERTAINTIES, Factor, as_values, to_overrides
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+FACTORS: tuple[Factor, ...] = (*UNCERTAINTIES, *NON_STATE_LEVERS)
+THRESHOLD = 0.5
+OUTCOMES = ("certified_share", "mean_fee_months", "placements", "cheating_share")
+SEED_BASE = 40_000
+QUICK_WORLD = {"run.steps": 36, "market.n_workers": 600, "market.n_employers": 10, "market.n_recruiters": 8}
+
+
+def say(message: str) -> None:
+    print(f"recruitsim-discover: {message}", file=sys.stderr, flush=True)
+
+
+def sample(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A Latin hypercube of ``n`` worlds over :data:`FACTORS`: config values (one column per key) and
+    the same points on the sampled scale (what :func:`~experiments.parameter_space.to_overrides` takes)."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(FACTORS), seed=seed).random(n)
+    lo = np.array([f.unit_bounds()[0] for f in FACTORS])
+    hi = np.array([f.unit_bounds()[1] for f in FACTORS])
+    scaled = lo + unit * (hi - lo)
+    frame = pd.DataFrame(as_values(FACTORS, scaled), columns=[f.key for f in FACTORS])
+    for f in FACTORS:
+        if f.kind == "bool":
+            frame[f.key] = frame[f.key].astype(bool)
+        elif f.kind == "int":
+            frame[f.key] = frame[f.key].astype(int)
+    return frame, scaled
+
+
+def run_sample(worlds: pd.DataFrame, scaled: np.ndarray, *, jobs, cache: Path, world: dict) -> pd.DataFrame:
+    """Each world without a fee rule; its outcomes joined to its parameters."""
+    regime = REGIMES["voluntary_no_rule"]
+    points = [{**regime, **world, **to_overrides(FACTORS, x), "seed": SEED_BASE + i}
+              for i, x in enumerate(scaled)]
+    frame = batch.evaluate(points, outcomes=OUTCOMES, jobs=jobs, cache_dir=cache, desc="worlds without a fee rule")
+    out = worlds.copy()
+    for name in OUTCOMES:
+        out[name] = frame[name].to_numpy(dtype=float)
+    out["error"] = frame["error"]
+    return out
+
+
+# --------------------------------------------------------------------------- PRIM
+
+
+def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, min_density: float, max_boxes: int = 2) -> list[dict]:
+    """PRIM boxes for the cases ``y``; each with its limits, coverage, density, mass and trajectory."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
+
+        finder = prim.Prim(x, y, mass_min=0.02, peel_alpha=0.05)
+        boxes = []
+        for _ in range(max_boxes):
+            if y.sum() == 0:
+                break
+            box = finder.find_box()
+            if box is None:
+                break
+            traj = box.peeling_trajectory.copy()
+            eligible = traj[traj["density"] >= min_density]
+            chosen = int(eligible["coverage"].idxmax() if len(eligible) else traj["density"].idxmax())
+            box.select(chosen)
+            limits = box.box_lims[chosen]
+            rules = _box_rules(limits, x)
+            stats = traj.loc[chosen]
+            boxes.append({"id": chosen, "coverage": float(stats["coverage"]), "density": float(stats["density"]),
+                          "mass": float(stats["mass"]), "n": int(stats["n"]), "k": int(stats["k"]),
+                          "rules": rules, "trajectory": traj})
+            if len(boxes) == max_boxes or stats["coverage"] >= 0.999:
+                break
+    return boxes
+
+
+def _box_rules(limits: pd.DataFrame, x: pd.DataFrame) -> list[dict]:
+    """The restricted dimensions of a box as readable rules (only those that cut the sample's range)."""
+    rules = []
+    for key in limits.columns:
+        lo, hi = limits.at[0, key], limits.at[1, key]
+        if x[key].dtype == bool or isinstance(lo, (set, frozenset)):
+            allowed = lo if isinstance(lo, (set, frozenset)) else {lo, hi}
+            if len(allowed) < x[key].nunique():
+                rules.append({"factor": key, "rule": f"{key} is {', '.join(str(v).lower() for v in sorted(allowed))}"})
+            continue
+        cut_lo, cut_hi = lo > x[key].min(), hi < x[key].max()
+        if cut_lo and cut_hi:
+            text = f"{_fmt(lo)} <= {key} <= {_fmt(hi)}"
+        elif cut_lo:
+            text = f"{key} >= {_fmt(lo)}"
+        elif cut_hi:
+            text = f"{key} <= {_fmt(hi)}"
+        else:
+            continue
+        rules.append({"factor": key, "rule": text, "lo": float(lo), "hi": float(hi)})
+    return rules
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+# --------------------------------------------------------------------------- decision tree
+
+
+def tree_rules(x: pd.DataFrame, y: np.ndarray, *, depth: int, min_leaf: int, seed: int) -> tuple[list[dict], str]:
+    """Leaves of a shallow classification tree predicting cases, as rules with coverage and density."""
+    from sklearn.tree import DecisionTreeClassifier, export_text
+
+    features = x.astype(float)
+    tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=min_leaf, random_state=seed)
+    tree.fit(features, y)
+    leaves = tree.apply(features)
+    t = tree.tree_
+    paths: dict[int, list[str]] = {}
+
+    def walk(node: int, conditions: list[str]) -> None:
+        if t.children_left[node] == -1:
+            paths[node] = conditions
+            return
+        key, cut = features.columns[t.feature[node]], t.threshold[node]
+        walk(t.children_left[node], conditions + [f"{key} <= {_fmt(cut)}"])
+        walk(t.children_right[node], conditions + [f"{key} > {_fmt(cut)}"])
+
+    walk(0, [])
+    total = max(int(y.sum()), 1)
+    rows = []
+    for leaf, conditions in paths.items():
+        inside = leaves == leaf
+        cases = int(y[inside].sum())
+        rows.append({"rule": " and ".join(conditions) or "(all worlds)", "worlds": int(inside.sum()),
+                     "cases": cases, "coverage": cases / total, "density": cases / max(int(inside.sum()), 1)})
+    rows.sort(key=lambda r: (-r["density"], -r["coverage"]))
+    return rows, export_text(tree, feature_names=list(features.columns), decimals=3)
+
+
+# --------------------------------------------------------------------------- the whole analysis
+
+
+def check_options(n: int, min_density: float) -> None:
+    """Refuse a sample too small to say anything or a density outside (0, 1] (ValueError naming the option)."""
+    if n < 10:
+        raise ValueError(f"--worlds must be at least 10 (got {n})")
+    if not 0 < min_density <= 1:
+        raise ValueError(f"--min-density must be in (0, 1] (got {min_density})")
+
+
+def run(*, n: int = 1200, min_density: float = 0.8, depth: int = 3, jobs: int | None = None,
+        out_dir: Path = RESULTS / "discovery", quick: bool = False, seed: int = 20261127,
+        command: str = "recruitsim-discover") -> dict:
+    check_options(n, min_density)
+    started = time.perf_counter()
+    world = QUICK_WORLD if quick else {}
+    worlds, scaled = sample(n, seed)
+    say(f"{n} worlds without a fee rule")
+    data = run_sample(worlds, scaled, jobs=jobs, cache=out_dir / "runs", world=world)
+    failed = data["error"].notna().sum()
+    ok = data[data["error"].isna() & data["certified_share"].notna()].reset_index(drop=True)
+    # integers as floats: PRIM moves box limits to values between the sampled ones
+    x = ok[[f.key for f in FACTORS]].astype({f.key: float for f in FACTORS if f.kind == "int"})
+    y = (ok["certified_share"] > THRESHOLD).to_numpy()
+    boxes = prim_boxes(x, y, min_density=min_density) if y.any() else []
+    leaves, tree_text = tree_rules(x, y, depth=depth, min_leaf=max(5, n // 100), seed=seed) if y.any() else ([], "")
+    info = {"worlds": int(n), "analysed": int(len(ok)), "failed": int(failed), "cases": int(y.sum()),
+            "threshold": THRESHOLD, "min_density": min_density, "quick": quick,
+            "seconds": time.perf_counter() - started, "command": command}
+    write(out_dir, data, boxes, leaves, tree_text, info)
+    return info
+
+
+def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dict], tree_text: str,
+          info: dict) -> Path:
+    from experiments.common import markdown_table
+    from sim.outputs import write_json
+
+    figures = out_dir / "figures"
+    figures.mkdir(parents=True, exist_ok=True)
+    data.to_csv(out_dir / "worlds.csv", index=False, float_format="%.6g")
+    box_rows = [{"box": i + 1, "coverage": b["coverage"], "density": b["density"], "mass": b["mass"],
+                 "rule": r["rule"]} for i, b in enumerate(boxes) for r in b["rules"]]
+    pd.DataFrame(box_rows).to_csv(out_dir / "prim_boxes.csv", index=False, float_format="%.4g")
+    pd.DataFrame(leaves).to_csv(out_dir / "tree_rules.csv", index=False, float_format="%.4g")
+    write_json(out_dir / "discovery.json", {**info, "boxes": [{k: v for k, v in b.items() if k != "trajectory"}
+                                                             for b in boxes]})
+    if boxes:
+        _trajectory_figure(boxes[0]["trajectory"], boxes[0]["id"], figures / "prim_tradeoff")
+        _box_figure(data, boxes[0], figures / "prim_box")
+
+    doc = Document(out_dir, "Scenario discovery: when can certification compete without the state?")
+    doc.para(f"{info['worlds']} worlds sampled by Latin hypercube over {len(UNCERTAINTIES)} uncertainties and "
+             f"{len(NON_STATE_LEVERS)} levers outside the state (ranges in `experiments/parameter_space.py`), "
+             "all with voluntary certification, **no rule on fees and no inspections**. A case is a world "
+             f"where certified recruiters make more than {THRESHOLD:.0%} of placements at the horizon (mean "
+             "over the last 12 of 240 months).")
+    doc.para(f"Cases: **{info['cases']} of {info['analysed']}** worlds ({info['cases'] / max(info['analysed'], 1):.1%})"
+             + (f"; {info['failed']} runs failed and are left out." if info["failed"] else "."))
+    doc.heading("PRIM boxes")
+    if not boxes:
+        doc.para("No world reached the threshold, so there is no box to find.")
+    for i, b in enumerate(boxes):
+        rules = "\n".join(f"- {r['rule']}" for r in b["rules"]) or "- (no restriction)"
+        doc.para(f"**Box {i + 1}**: coverage {b['coverage']:.0%} (share of all cases inside), density "
+                 f"{b['density']:.0%} (share of the box's worlds that are cases), mass {b['mass']:.1%} of "
+                 f"worlds ({b['n']} worlds, {b['k']} cases). Conditions:", rules)
+    if boxes:
+        doc.figure(figures / "prim_tradeoff.png", "PRIM peeling trajectory: coverage against density, the "
+                   "chosen box circled")
+        doc.figure(figures / "prim_box.png", "Worlds on the first box's two leading dimensions; cases in colour")
+    doc.heading("Decision tree (cross-check)")
+    if leaves:
+        table = pd.DataFrame(leaves)
+        table["coverage"] = table["coverage"].map(lambda v: f"{v:.0%}")
+        table["density"] = table["density"].map(lambda v: f"{v:.0%}")
+        doc.para("Leaves of a depth-3 classification tree, densest first:", markdown_table(table))
+        doc.para("```\n" + tree_text.rstrip() + "\n```")
+    doc.heading("Files")
+    doc.para("`worlds.csv` (every world: parameters and outcomes), `prim_boxes.csv`, `tree_rules.csv`, "
+             "`discovery.json`. Raw runs are cached in `runs/` (not committed); rerunning resumes.")
+    return doc.write(command=info["command"], seconds=info["seconds"], quick=info["quick"])
+
+
+def _trajectory_figure(traj: pd.DataFrame, chosen: int, stem: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.plotting import save_figure
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    points = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=14)
+    ax.scatter([traj.at[chosen, "coverage"]], [traj.at[chosen, "density"]], s=120, facecolors="none",
+               edgecolors="red", label="chosen box")
+    fig.colorbar(points, ax=ax, label="restricted dimensions")
+    ax.set_xlabel("coverage (share of all cases in the box)")
+    ax.set_ylabel("density (share of the box that are cases)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, stem)
+    plt.close(fig)
+
+
+def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.plotting import save_figure
+
+    numeric = [r for r in box["rules"] if "lo" in r][:2]
+    if len(numeric) < 2:
+        extra = [k for k in ("society.brand_share", "society.brand_remediation") if k not in {r["factor"] for r in numeric}]
+        numeric += [{"factor": k} for k in extra][: 2 - len(numeric)]
+    a, b = numeric[0]["factor"], numeric[1]["factor"]
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    points = ax.scatter(data[a], data[b], c=data["certified_share"], cmap="viridis", vmin=0, vmax=1, s=10)
+    fig.colorbar(points, ax=ax, label="certified share of placements")
+    for r in numeric:
+        if "lo" in r:
+            line = ax.axvline if r["factor"] == a else ax.axhline
+            for v in (r["lo"], r["hi"]):
+                line(v, color="red", lw=0.8, ls="--")
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    fig.tight_layout()
+    save_figure(fig, stem)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="recruitsim-discover", description=__doc__.split("\n")[0],
+                                epilog="Writes results/discovery/ (report.md, worlds.csv, rules, figures); "
+                                       "rerunning resumes from results/discovery/runs/.")
+    p.add_argument("--worlds", type=int, default=1200, help="worlds sampled (default 1200)")
+    p.add_argument("--min-density", type=float, default=0.8, help="least density of the PRIM box reported")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("--quick", action="store_true", help="a tiny version for tests, into results/quick/discovery")
+    p.add_argument("--out", type=Path, default=None, help="output directory")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.worlds = 60
+    out = args.out or (RESULTS / ("quick/discovery" if args.quick else "discovery"))
+    command = ("recruitsim-discover " + " ".join(argv if argv is not None else sys.argv[1:])).strip()
+    try:
+        check_options(args.worlds, args.min_density)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        run(n=args.worlds, min_density=args.min_density, jobs=args.jobs, out_dir=out, quick=args.quick,
+            command=command)
+    except KeyboardInterrupt:
+        say("interrupted; rerun the same command to resume (finished runs are kept)")
+        return 130
+    say(f"report: {out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
