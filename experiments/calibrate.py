@@ -310,7 +310,7 @@ def _write(out_dir: Path, fit: dict, history: pd.DataFrame, objective: Objective
         report.para(markdown_table(pd.DataFrame(spread)))
         report.figure(figures / "good_fits.png", "Candidates' misfit against each free parameter")
     report.heading("Reproduce")
-    report.para("```\nrecruitsim-calibrate            # about 10 minutes on 2 cores\n"
+    report.para("```\nrecruitsim-calibrate            # about 13 minutes on 2 cores from scratch; a rerun reuses runs/ and takes about 1\n"
                 "recruitsim scenario=corridor_pakistan_saudi\nrecruitsim scenario=corridor_korea_eps\n```\n"
                 "The calibrated values are kept, with their sources, in `configs/scenario/corridor_*.yaml`; "
                 "`tests/test_validation.py` checks that the files hold these values and (slow) that "
