@@ -50,7 +50,7 @@ import pandas as pd
 
 from experiments import batch
 from experiments.common import bootstrap_mean_ci, markdown_table, num
-from experiments.document import Document
+from experiments.document import Document, analysis_options, pyplot, save_and_close
 from experiments.parameter_space import CALIBRATED, Factor, to_overrides
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -324,13 +324,7 @@ def _ci(r: dict) -> str:
 
 
 def _figure_fit(fit: dict, stem: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.plotting import save_figure
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(CORRIDORS), figsize=(4.2 * len(CORRIDORS), 3.6))
     for ax, c in zip(np.atleast_1d(axes), CORRIDORS):
         r = fit["corridors"][c.scenario]
@@ -348,19 +342,11 @@ def _figure_fit(fit: dict, stem: Path) -> None:
         ax.set_title(c.scenario, fontsize=10)
         ax.set_ylabel("mean fee (months of foreign earnings)")
     np.atleast_1d(axes)[0].legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 def _figure_good_fits(history: pd.DataFrame, stem: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.plotting import save_figure
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(FREE), figsize=(2.6 * len(FREE), 2.8), sharey=True)
     for ax, f in zip(axes, FREE):
         ax.scatter(history[f.key], history["misfit"].clip(upper=50), s=6, alpha=0.5)
@@ -370,9 +356,7 @@ def _figure_good_fits(history: pd.DataFrame, stem: Path) -> None:
             ax.set_xscale("log")
         ax.set_xlabel(f.name, fontsize=8)
     axes[0].set_ylabel("misfit (tolerance units squared)")
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 # --------------------------------------------------------------------------- command line
@@ -386,9 +370,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=int, default=8, help="differential-evolution generations (default 8)")
     p.add_argument("--popsize", type=int, default=5, help="population = POPSIZE x free parameters (default 5)")
     p.add_argument("--validation-seeds", type=int, default=20, help="fresh seeds for the check (default 20)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a tiny version for tests, into results/quick/calibration")
-    p.add_argument("--out", type=Path, default=None, help="output directory")
+    analysis_options(p, "calibration")
     return p
 
 

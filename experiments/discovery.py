@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import Document
+from experiments.document import Document, analysis_options, pyplot, save_and_close
 from experiments.parameter_space import NON_STATE_LEVERS, REGIMES, UNCERTAINTIES, Factor, as_values, to_overrides
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -261,13 +261,7 @@ def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dic
 
 
 def _trajectory_figure(traj: pd.DataFrame, chosen: int, stem: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.plotting import save_figure
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 4))
     points = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=14)
     ax.scatter([traj.at[chosen, "coverage"]], [traj.at[chosen, "density"]], s=120, facecolors="none",
@@ -276,19 +270,11 @@ def _trajectory_figure(traj: pd.DataFrame, chosen: int, stem: Path) -> None:
     ax.set_xlabel("coverage (share of all cases in the box)")
     ax.set_ylabel("density (share of the box that are cases)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.plotting import save_figure
-
+    plt = pyplot()
     numeric = [r for r in box["rules"] if "lo" in r][:2]
     if len(numeric) < 2:
         extra = [k for k in ("society.brand_share", "society.brand_remediation") if k not in {r["factor"] for r in numeric}]
@@ -304,9 +290,7 @@ def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
                 line(v, color="red", lw=0.8, ls="--")
     ax.set_xlabel(a)
     ax.set_ylabel(b)
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 # --------------------------------------------------------------------------- command line
@@ -318,9 +302,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "rerunning resumes from results/discovery/runs/.")
     p.add_argument("--worlds", type=int, default=1200, help="worlds sampled (default 1200)")
     p.add_argument("--min-density", type=float, default=0.8, help="least density of the PRIM box reported")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a tiny version for tests, into results/quick/discovery")
-    p.add_argument("--out", type=Path, default=None, help="output directory")
+    analysis_options(p, "discovery")
     return p
 
 

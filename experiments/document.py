@@ -47,3 +47,30 @@ class Document:
         with atomic_open(path, "w") as f:
             f.write("\n".join(lines).rstrip() + "\n")
         return path
+
+
+def analysis_options(parser, name: str) -> None:
+    """The options every analysis command shares: ``--jobs``, ``--quick`` and ``--out``."""
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a tiny version for tests, into results/quick/{name}")
+    parser.add_argument("--out", type=Path, default=None, help=f"output directory (default results/{name})")
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (analyses run without a display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_and_close(fig, stem: Path) -> None:
+    """Lay out ``fig``, write it as PNG and SVG at ``stem`` and free it."""
+    from sim.plotting import save_figure
+
+    fig.tight_layout()
+    save_figure(fig, stem)
+    pyplot().close(fig)

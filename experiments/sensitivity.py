@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import Document
+from experiments.document import Document, analysis_options, pyplot, save_and_close
 from experiments.parameter_space import (REGIME_LABELS, REGIMES, UNCERTAINTIES, Factor, as_values, problem,
                                          to_overrides)
 
@@ -290,19 +290,8 @@ def write(out_dir: Path, morris_indices: pd.DataFrame, sobol_indices: pd.DataFra
     return doc.write(command=info["command"], seconds=info["seconds"], quick=info["quick"])
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _morris_figure(indices: pd.DataFrame, stem: Path) -> None:
-    from sim.plotting import save_figure
-
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(len(OUTCOMES), len(REGIMES), figsize=(5.2 * len(REGIMES), 4.2 * len(OUTCOMES)),
                              squeeze=False)
     for i, outcome in enumerate(OUTCOMES):
@@ -316,15 +305,11 @@ def _morris_figure(indices: pd.DataFrame, stem: Path) -> None:
             ax.set_title(f"{REGIME_LABELS[name]}\n{OUTCOME_LABELS[outcome]}", fontsize=9)
             ax.set_xlabel("mu* (mean |elementary effect|, outcome units)")
             ax.set_ylabel("sigma")
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 def _sobol_figure(indices: pd.DataFrame, stem: Path) -> None:
-    from sim.plotting import save_figure
-
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(len(OUTCOMES), len(REGIMES), figsize=(5.2 * len(REGIMES), 3.8 * len(OUTCOMES)),
                              squeeze=False, sharex=True)
     for i, outcome in enumerate(OUTCOMES):
@@ -341,15 +326,11 @@ def _sobol_figure(indices: pd.DataFrame, stem: Path) -> None:
             ax.set_title(f"{REGIME_LABELS[name]}\n{OUTCOME_LABELS[outcome]}", fontsize=9)
             ax.set_xlabel("share of output variance")
     axes[0][0].legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 def _claim_figure(samples: pd.DataFrame, stem: Path) -> None:
-    from sim.plotting import save_figure
-
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.8, 4.4))
     free = samples["voluntary_no_rule.certified_share"]
     ban = samples["enforced_ban.certified_share"]
@@ -362,9 +343,7 @@ def _claim_figure(samples: pd.DataFrame, stem: Path) -> None:
     ax.set_xlabel("certified share, voluntary certification, no rule")
     ax.set_ylabel("certified share, well-enforced fee ban")
     ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    save_figure(fig, stem)
-    plt.close(fig)
+    save_and_close(fig, stem)
 
 
 # --------------------------------------------------------------------------- command line
@@ -379,9 +358,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sobol-n", type=int, default=128, help="Sobol base sample N, a power of two (default 128)")
     p.add_argument("--top", type=int, default=8, help="factors carried from Morris to Sobol (default 8)")
     p.add_argument("--noise-seeds", type=int, default=20, help="seeds of the default world for seed noise")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a tiny version for tests, into results/quick/sensitivity")
-    p.add_argument("--out", type=Path, default=None, help="output directory")
+    analysis_options(p, "sensitivity")
     return p
 
 
