@@ -26,6 +26,7 @@ Outputs go to ``results/discovery/`` (report, rules, the sample, figures).
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
 import warnings
@@ -91,7 +92,10 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, min_density: float, max_boxes:
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
 
-        finder = prim.Prim(x, y, mass_min=0.02, peel_alpha=0.05)
+        options = {"mass_min": 0.02, "peel_alpha": 0.05}
+        if "threshold" in inspect.signature(prim.Prim).parameters:  # ema_workbench < 3 (Python 3.11)
+            options["threshold"] = min_density
+        finder = prim.Prim(x, y, **options)
         boxes = []
         for _ in range(max_boxes):
             if y.sum() == 0:
