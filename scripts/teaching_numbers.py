@@ -4,7 +4,7 @@ Each run is composed exactly as ``recruitsim scenario=NAME [OVERRIDES] seed=S``
 would compose it (:func:`sim.scenarios.compose`), run for the scenario's
 240 months, and summarised as ``summary.json`` is (mean over the last 12
 months); a few outcomes are also averaged over months 25-60 (years 3-5),
-when debt bondage peaks. The table printed is the one in docs/teaching.md;
+when the first contracts end and their debts show. The table printed is the one in docs/teaching.md;
 the JSON written beside it has every value per seed.
 
     python scripts/teaching_numbers.py                 # seeds 0-4, about a minute
