@@ -50,10 +50,10 @@ import pandas as pd
 
 from experiments import batch
 from experiments.common import bootstrap_mean_ci, markdown_table, num
-from experiments.document import Document, analysis_options, pyplot, save_and_close
+from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
+                                  run_resumably, save_and_close)
 from experiments.parameter_space import CALIBRATED, Factor, to_overrides
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 OUTCOME = "mean_fee_months"
 
 
@@ -100,8 +100,6 @@ PRIOR_WEIGHT = 0.2
 REASONED = {"market.search_prob": 0.3, "market.worker_choice_scale": 1.0, "market.fee_adjust_rate": 0.05,
             "market.employer_choice_scale": 0.01, "market.home_wage": 150.0, "policy.public_mandate": 1.0}
 
-#: A tiny world for --quick (tests): about 0.05 s a run.
-QUICK_WORLD = {"run.steps": 36, "market.n_workers": 600, "market.n_employers": 10, "market.n_recruiters": 8}
 
 
 def say(message: str) -> None:
@@ -175,12 +173,13 @@ class Objective:
 
 
 def calibrate(*, seeds: int = 6, generations: int = 8, popsize: int = 5, validation_seeds: int = 20,
-              jobs: int | None = None, out_dir: Path = RESULTS / "calibration", quick: bool = False) -> dict:
+              jobs: int | None = None, out_dir: Path = RESULTS / "calibration", quick: bool = False,
+              command: str = "recruitsim-calibrate") -> dict:
     """Fit :data:`FREE` to :data:`CORRIDORS`, check the fit on fresh seeds, write ``out_dir``. Returns the fit."""
     from scipy.optimize import differential_evolution
 
     started = time.perf_counter()
-    world = QUICK_WORLD if quick else {}
+    world = batch.QUICK_WORLD if quick else {}
     cache = out_dir / "runs"
     bases = {c.scenario: batch.base_overrides([f"scenario={c.scenario}"]) for c in CORRIDORS}
     objective = Objective(bases, range(seeds), jobs, cache, world)
@@ -203,7 +202,8 @@ def calibrate(*, seeds: int = 6, generations: int = 8, popsize: int = 5, validat
            "corridors": {c.scenario: {"target": c.target, "band": list(c.band), "tolerance": c.tolerance,
                                       "before": before[c.scenario], "after": after[c.scenario], "source": c.source}
                          for c in CORRIDORS},
-           "mandate_profile": profile, "quick": quick, "seconds": time.perf_counter() - started}
+           "mandate_profile": profile, "quick": quick, "command": command,
+           "seconds": time.perf_counter() - started}
     _write(out_dir, fit, history, objective, seeds)
     return fit
 
@@ -315,8 +315,7 @@ def _write(out_dir: Path, fit: dict, history: pd.DataFrame, objective: Objective
                 "The calibrated values are kept, with their sources, in `configs/scenario/corridor_*.yaml`; "
                 "`tests/test_validation.py` checks that the files hold these values and (slow) that "
                 "the corridors reproduce their targets.")
-    report.write(command="recruitsim-calibrate" + (" --quick" if fit["quick"] else ""), seconds=fit["seconds"],
-                 quick=fit["quick"])
+    report.write(command=fit["command"], seconds=fit["seconds"], quick=fit["quick"])
 
 
 def _ci(r: dict) -> str:
@@ -375,22 +374,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     for name in ("seeds", "generations", "popsize", "validation_seeds"):
         if getattr(args, name) < 1:
-            _parser().error(f"--{name.replace('_', '-')} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.quick:
         args.seeds, args.generations, args.popsize, args.validation_seeds = 1, 1, 2, 2
-    out = args.out or (RESULTS / ("quick/calibration" if args.quick else "calibration"))
-    try:
-        fit = calibrate(seeds=args.seeds, generations=args.generations, popsize=args.popsize,
-                        validation_seeds=args.validation_seeds, jobs=args.jobs, out_dir=out, quick=args.quick)
-    except KeyboardInterrupt:
-        say("interrupted; rerun the same command to resume (finished runs are kept)")
-        return 130
-    print(json.dumps(fit["parameters"], indent=1))
-    say(f"report: {out / 'report.md'}")
-    return 0
+    out = output_dir(args, "calibration")
+    fit: dict = {}
+    status = run_resumably(say, lambda: fit.update(calibrate(
+        seeds=args.seeds, generations=args.generations, popsize=args.popsize,
+        validation_seeds=args.validation_seeds, jobs=args.jobs, out_dir=out, quick=args.quick,
+        command=command_line("recruitsim-calibrate", argv))))
+    if status == 0:
+        print(json.dumps(fit["parameters"], indent=1))
+        say(f"report: {out / 'report.md'}")
+    return status
 
 
 if __name__ == "__main__":

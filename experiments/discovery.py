@@ -40,17 +40,16 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import Document, analysis_options, pyplot, save_and_close
+from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
+                                  run_resumably, save_and_close)
 from experiments.parameter_space import NON_STATE_LEVERS, REGIMES, UNCERTAINTIES, Factor, as_values, to_overrides
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 FACTORS: tuple[Factor, ...] = (*UNCERTAINTIES, *NON_STATE_LEVERS)
 THRESHOLD = 0.5
 #: Parameters PRIM searches: the highest feature scores.
 SCORED = 8
 OUTCOMES = ("certified_share", "mean_fee_months", "placements", "cheating_share")
 SEED_BASE = 40_000
-QUICK_WORLD = {"run.steps": 36, "market.n_workers": 600, "market.n_employers": 10, "market.n_recruiters": 8}
 
 
 def say(message: str) -> None:
@@ -231,7 +230,7 @@ def run(*, n: int = 1200, min_density: float = 0.5, max_dims: int = 5, depth: in
         command: str = "recruitsim-discover") -> dict:
     check_options(n, min_density, max_dims)
     started = time.perf_counter()
-    world = QUICK_WORLD if quick else {}
+    world = batch.QUICK_WORLD if quick else {}
     worlds, scaled = sample(n, seed)
     say(f"{n} worlds without a fee rule")
     data = run_sample(worlds, scaled, jobs=jobs, cache=out_dir / "runs", world=world)
@@ -362,21 +361,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.worlds = 60
-    out = args.out or (RESULTS / ("quick/discovery" if args.quick else "discovery"))
-    command = ("recruitsim-discover " + " ".join(argv if argv is not None else sys.argv[1:])).strip()
     try:
         check_options(args.worlds, args.min_density, args.max_dims)
     except ValueError as exc:
         parser.error(str(exc))
-    try:
-        run(n=args.worlds, min_density=args.min_density, max_dims=args.max_dims, jobs=args.jobs, out_dir=out,
-            quick=args.quick,
-            command=command)
-    except KeyboardInterrupt:
-        say("interrupted; rerun the same command to resume (finished runs are kept)")
-        return 130
-    say(f"report: {out / 'report.md'}")
-    return 0
+    out = output_dir(args, "discovery")
+    status = run_resumably(say, lambda: run(
+        n=args.worlds, min_density=args.min_density, max_dims=args.max_dims, jobs=args.jobs, out_dir=out,
+        quick=args.quick, command=command_line("recruitsim-discover", argv)))
+    if status == 0:
+        say(f"report: {out / 'report.md'}")
+    return status
 
 
 if __name__ == "__main__":

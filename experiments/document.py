@@ -8,7 +8,12 @@ them, how long it took and from which commit.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Callable, Sequence
+
+#: Where analyses write: results/<name>/ (results/quick/<name>/ for --quick).
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 class Document:
@@ -74,3 +79,23 @@ def save_and_close(fig, stem: Path) -> None:
     fig.tight_layout()
     save_figure(fig, stem)
     pyplot().close(fig)
+
+
+def output_dir(args, name: str) -> Path:
+    """``--out`` if given, else results/<name>/ (results/quick/<name>/ with ``--quick``)."""
+    return args.out or (RESULTS / ("quick/" + name if args.quick else name))
+
+
+def command_line(prog: str, argv: Sequence[str] | None) -> str:
+    """The command as the user typed it, for the report's provenance."""
+    return " ".join([prog, *(argv if argv is not None else sys.argv[1:])])
+
+
+def run_resumably(say: Callable[[str], None], work: Callable[[], object]) -> int:
+    """Run ``work``; on Ctrl-C say how to resume (finished runs are cached) and return 130, else 0."""
+    try:
+        work()
+    except KeyboardInterrupt:
+        say("interrupted; rerun the same command to resume (finished runs are kept)")
+        return 130
+    return 0

@@ -45,17 +45,16 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import Document, analysis_options, pyplot, save_and_close
+from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
+                                  run_resumably, save_and_close)
 from experiments.parameter_space import (REGIME_LABELS, REGIMES, UNCERTAINTIES, Factor, as_values, problem,
                                          to_overrides)
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
 OUTCOMES = ("certified_share", "mean_fee_months")
 OUTCOME_LABELS = {"certified_share": "certified share of placements",
                   "mean_fee_months": "mean fee (months of wage)"}
 CLAIM_THRESHOLD = 0.25
 SEED_BASE = {"morris": 10_000, "sobol": 20_000, "noise": 30_000}
-QUICK_WORLD = {"run.steps": 36, "market.n_workers": 600, "market.n_employers": 10, "market.n_recruiters": 8}
 
 
 def say(message: str) -> None:
@@ -190,7 +189,7 @@ def run(*, trajectories: int = 12, levels: int = 4, sobol_n: int = 128, top: int
         seed: int = 20261126, command: str = "recruitsim-sensitivity") -> dict:
     check_sample_sizes(trajectories, levels, sobol_n, top, quick)
     started = time.perf_counter()
-    world = QUICK_WORLD if quick else {}
+    world = batch.QUICK_WORLD if quick else {}
     cache = out_dir / "runs"
     n_morris = trajectories * (len(UNCERTAINTIES) + 1) * len(REGIMES)
     n_sobol = sobol_n * (top + 2) * len(REGIMES)
@@ -367,20 +366,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.trajectories, args.sobol_n, args.top, args.noise_seeds = 2, 4, 2, 3
-    out = args.out or (RESULTS / ("quick/sensitivity" if args.quick else "sensitivity"))
     try:
         check_sample_sizes(args.trajectories, args.levels, args.sobol_n, args.top, args.quick)
     except ValueError as exc:
         parser.error(str(exc))
-    command = "recruitsim-sensitivity " + " ".join(argv if argv is not None else sys.argv[1:])
-    try:
-        run(trajectories=args.trajectories, levels=args.levels, sobol_n=args.sobol_n, top=args.top,
-            noise_seeds=args.noise_seeds, jobs=args.jobs, out_dir=out, quick=args.quick, command=command.strip())
-    except KeyboardInterrupt:
-        say("interrupted; rerun the same command to resume (finished runs are kept)")
-        return 130
-    say(f"report: {out / 'report.md'}")
-    return 0
+    out = output_dir(args, "sensitivity")
+    status = run_resumably(say, lambda: run(
+        trajectories=args.trajectories, levels=args.levels, sobol_n=args.sobol_n, top=args.top,
+        noise_seeds=args.noise_seeds, jobs=args.jobs, out_dir=out, quick=args.quick,
+        command=command_line("recruitsim-sensitivity", argv)))
+    if status == 0:
+        say(f"report: {out / 'report.md'}")
+    return status
 
 
 if __name__ == "__main__":
