@@ -31,13 +31,24 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (Context, Report, bootstrap_diff_ci, effect_words, markdown_table, num, pct,
-                                point_range_figure, summarise, with_ci, write_csv)
+from experiments.common import (
+    Context,
+    Report,
+    bootstrap_diff_ci,
+    effect_words,
+    markdown_table,
+    num,
+    pct,
+    point_range_figure,
+    summarise,
+    with_ci,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
 TITLE = "do audit designs let certified recruiters abuse undetected?"
 ANNOUNCED, SUBCONTRACT, CONFIDENTIAL = ("certification.announced", "certification.subcontract_share",

@@ -5,7 +5,7 @@ thousands of runs whose parameters come from a sampler rather than from a grid
 of Hydra overrides. Going through ``recruitsim -m`` would cost a process
 launch and a config composition per job; here each point is a dict of dotted
 config overrides turned into a validated config by
-:func:`sim.config.build_config` and run by :func:`sim.runner.simulate` in a
+:func:`sim.config.build_config` and run by :func:`sim.runs.simulate.simulate` in a
 pool of worker processes (joblib), so a run costs only the model itself.
 
 No lost results: with a ``cache_dir``, points are run in chunks and each chunk's
@@ -41,7 +41,7 @@ DEFAULT_OUTCOMES = ("certified_share", "mean_fee_months", "placements", "public_
 def run_point(overrides: Mapping, outcomes: Sequence[str] = DEFAULT_OUTCOMES) -> dict:
     """Run one point (dotted-key overrides of the schema defaults); its summary outcomes and wall time."""
     from sim.config import build_config
-    from sim.runner import simulate
+    from sim.runs.simulate import simulate
 
     start = time.perf_counter()
     try:
@@ -62,7 +62,7 @@ def _number(value) -> float:
 def _run_chunk(points: Sequence[Mapping], outcomes: Sequence[str], path: Path | None) -> pd.DataFrame:
     frame = pd.DataFrame([run_point(p, outcomes) for p in points])
     if path is not None:
-        from sim.outputs import write_parquet
+        from sim.runs.files import write_parquet
 
         write_parquet(path, frame)
     return frame
@@ -70,8 +70,8 @@ def _run_chunk(points: Sequence[Mapping], outcomes: Sequence[str], path: Path | 
 
 def chunk_key(points: Sequence[Mapping], outcomes: Sequence[str]) -> str:
     """Hash of a chunk's points, the outcomes kept and the model's source (the cache file's name)."""
-    from sim.outputs import to_jsonable
-    from sim.store import model_fingerprint
+    from sim.config import to_jsonable
+    from sim.runs.store import model_fingerprint
 
     text = json.dumps(to_jsonable({"points": [dict(p) for p in points], "outcomes": list(outcomes)}),
                       sort_keys=True, separators=(",", ":"))
@@ -154,8 +154,7 @@ def base_overrides(hydra_overrides: Sequence[str]) -> dict:
     The result feeds :func:`sim.config.build_config`, so a scenario file can be
     the base of in-process points: ``{**base_overrides([...]), **point}``.
     """
-    from sim.cli import check_config, compose_config
-    from sim.store import CONFIG_KEYS, flat_config
+    from sim.config import CONFIG_KEYS, check_config, compose_config, flat_config
 
     flat = flat_config(check_config(compose_config(list(hydra_overrides))))
     return {k: v for k, v in flat.items() if k in CONFIG_KEYS}

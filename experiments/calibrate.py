@@ -50,8 +50,16 @@ import pandas as pd
 
 from experiments import batch
 from experiments.common import bootstrap_mean_ci, markdown_table, num
-from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
-                                  run_resumably, save_and_close)
+from experiments.document import (
+    RESULTS,
+    Document,
+    analysis_options,
+    command_line,
+    output_dir,
+    pyplot,
+    run_resumably,
+    save_and_close,
+)
 from experiments.parameter_space import CALIBRATED, Factor, to_overrides
 
 OUTCOME = "mean_fee_months"
@@ -263,7 +271,7 @@ def _check(bases, params: dict, seeds, jobs, cache, world, desc) -> dict:
 
 
 def _write(out_dir: Path, fit: dict, history: pd.DataFrame, objective: Objective, seeds: int) -> None:
-    from sim.outputs import write_json
+    from sim.runs.files import write_json
 
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)

@@ -23,13 +23,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (Context, Report, bootstrap_diff_ci, effect_words, markdown_table, num, pct, plural,
-                                point_range_figure, summarise, verdict, with_ci, write_csv)
+from experiments.common import (
+    Context,
+    Report,
+    bootstrap_diff_ci,
+    effect_words,
+    markdown_table,
+    num,
+    pct,
+    plural,
+    point_range_figure,
+    summarise,
+    verdict,
+    with_ci,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
 TITLE = "can voluntary certification compete, and only with the state?"
 #: Share of placements at which certification counts as "meaningful".
@@ -115,7 +128,7 @@ def effects(runs: pd.DataFrame) -> pd.DataFrame:
 
 def analyse(collected: Collected, ctx: Context, threshold: float = THRESHOLD) -> Path:
     """Tables, figures and ``report.md`` of the claim experiment; returns the report's path."""
-    from sim.plotting import plot_timeseries
+    from sim.plots import plot_timeseries
 
     runs = collected.runs
     states = [s for s in STATE_ORDER if s in set(runs[STATE])]

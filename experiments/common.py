@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sim.cli import CONFIG_DIR, CONFIG_NAME
+from sim.config import CONFIG_DIR, CONFIG_NAME, EXPERIMENT_DIR
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
-EXPERIMENT_DIR = CONFIG_DIR / "experiment"
+
 CONFIDENCE = 0.95
 #: Bootstrap resamples and the resampling seed (fixed, so that reports are reproducible).
 N_BOOT = 10_000
@@ -39,8 +39,13 @@ BOOT_SEED = 12345
 
 
 def experiment_names() -> list[str]:
-    """Names of the experiments: the files of ``configs/experiment/``."""
-    return sorted(p.stem for p in EXPERIMENT_DIR.glob("*.yaml"))
+    """Names of the experiments: the files of ``configs/experiment/`` that are experiment configs.
+
+    An experiment config opens with ``# @package _global_``; other files there
+    (``claim_predictions.yaml``, read by the claim's analysis) are not experiments.
+    """
+    return sorted(p.stem for p in EXPERIMENT_DIR.glob("*.yaml")
+                  if p.read_text(encoding="utf-8").startswith("# @package _global_"))
 
 
 # --------------------------------------------------------------------------- what a sweep command stands for
@@ -87,7 +92,8 @@ class Context:
 
 def compose(overrides: Sequence[str], hydra_config: bool = False) -> Any:
     """Compose ``configs/config.yaml`` with Hydra overrides (and, if asked, the ``hydra`` node)."""
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
 
     from sim.config import register_configs
 
@@ -122,7 +128,7 @@ def _is_group(key: str) -> bool:
 def expected_run_ids(overrides: Sequence[str]) -> set[str]:
     """run_ids of every run of the sweep ``recruitsim -m OVERRIDES`` (replications included).
 
-    Same rule as :func:`sim.sweep.run_job`: a job runs seeds ``seed, ...,
+    Same rule as :func:`sim.runs.sweep.run_job`: a job runs seeds ``seed, ...,
     seed + run.replications - 1``, each hashed with ``run.replications = 1``.
     Configs are composed once per combination of group options; value
     overrides are applied to a copy.
@@ -130,7 +136,8 @@ def expected_run_ids(overrides: Sequence[str]) -> set[str]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from sim.store import flat_config, run_id
+    from sim.config import flat_config
+    from sim.runs.store import run_id
 
     parser = OverridesParser.create()
     cache: dict[tuple, Any] = {}
@@ -289,7 +296,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """Write a summary table as CSV (atomically, no index)."""
-    from sim.outputs import atomic_write_with
+    from sim.runs.files import atomic_write_with
 
     atomic_write_with(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.6g"))
     return path
@@ -318,7 +325,7 @@ class Report:
 
     def write(self, runs: pd.DataFrame) -> Path:
         ctx = self.ctx
-        from sim.outputs import atomic_open, git_state
+        from sim.runs.files import atomic_open, git_state
 
         n = len(runs)
         seeds = sorted(int(s) for s in runs["seed"].unique()) if n else []
@@ -436,7 +443,7 @@ def point_range_figure(table: pd.DataFrame, x: str, x_order: Sequence, x_labels:
     """
     import numpy as np
 
-    from sim.plotting import _colors, _pyplot, outcome_label, outcome_title, save_figure
+    from sim.plots import _colors, _pyplot, outcome_label, outcome_title, save_figure
 
     plt = _pyplot()
     hues = list(hue_order) if hue else [None]

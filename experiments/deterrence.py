@@ -21,12 +21,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import Context, Report, markdown_table, pct, summarise, with_ci, write_csv
+from experiments.common import (
+    Context,
+    Report,
+    markdown_table,
+    pct,
+    summarise,
+    with_ci,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
 TITLE = "when do inspections and fines deter evasion of a fee ban?"
 #: Evasion below this share of fee-charging recruiters counts as deterred.
@@ -78,7 +86,7 @@ def frontier(table: pd.DataFrame, target: float = TARGET) -> pd.DataFrame:
 
 def analyse(collected: Collected, ctx: Context, target: float = TARGET) -> Path:
     """Heatmaps, the frontier table and ``report.md``; returns the report's path."""
-    from sim.plotting import format_number, plot_curves, plot_heatmap
+    from sim.plots import format_number, plot_curves, plot_heatmap
 
     runs = with_evasion(collected.runs)
     out, figures = ctx.out_dir, ctx.out_dir / "figures"

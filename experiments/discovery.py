@@ -40,9 +40,24 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
-                                  run_resumably, save_and_close)
-from experiments.parameter_space import NON_STATE_LEVERS, REGIMES, UNCERTAINTIES, Factor, as_values, to_overrides
+from experiments.document import (
+    RESULTS,
+    Document,
+    analysis_options,
+    command_line,
+    output_dir,
+    pyplot,
+    run_resumably,
+    save_and_close,
+)
+from experiments.parameter_space import (
+    NON_STATE_LEVERS,
+    REGIMES,
+    UNCERTAINTIES,
+    Factor,
+    as_values,
+    to_overrides,
+)
 
 FACTORS: tuple[Factor, ...] = (*UNCERTAINTIES, *NON_STATE_LEVERS)
 THRESHOLD = 0.5
@@ -254,7 +269,7 @@ def run(*, n: int = 1200, min_density: float = 0.5, max_dims: int = 5, depth: in
 def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dict], tree_text: str,
           info: dict, scores: pd.Series) -> Path:
     from experiments.common import markdown_table
-    from sim.outputs import write_json
+    from sim.runs.files import write_json
 
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)

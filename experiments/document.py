@@ -37,7 +37,7 @@ class Document:
 
     def write(self, *, command: str, seconds: float, quick: bool = False) -> Path:
         """Add the provenance block (command, time, commit) and write the file."""
-        from sim.outputs import atomic_open, git_state
+        from sim.runs.files import atomic_open, git_state
 
         lines = list(self.lines) + ["## How these numbers were made", ""]
         if quick:
@@ -74,7 +74,7 @@ def pyplot():
 
 def save_and_close(fig, stem: Path) -> None:
     """Lay out ``fig``, write it as PNG and SVG at ``stem`` and free it."""
-    from sim.plotting import save_figure
+    from sim.plots import save_figure
 
     fig.tight_layout()
     save_figure(fig, stem)

@@ -22,13 +22,22 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (Context, Report, bootstrap_diff_ci, effect_words, markdown_table, pct, summarise,
-                                with_ci, write_csv)
+from experiments.common import (
+    Context,
+    Report,
+    bootstrap_diff_ci,
+    effect_words,
+    markdown_table,
+    pct,
+    summarise,
+    with_ci,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
 TITLE = "can a public recruitment channel hold its own against private recruiters?"
 CAPACITY, MANDATE = "policy.public_capacity", "policy.public_mandate"
@@ -68,7 +77,7 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     """Curves, time series and ``report.md``; returns the report's path."""
     import pandas as pd
 
-    from sim.plotting import format_number, plot_curves, plot_timeseries
+    from sim.plots import format_number, plot_curves, plot_timeseries
 
     runs = collected.runs
     out, figures = ctx.out_dir, ctx.out_dir / "figures"

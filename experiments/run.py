@@ -54,7 +54,7 @@ def _script(name: str) -> list[str]:
     script = Path(sys.executable).with_name(name)
     if script.exists():
         return [str(script)]
-    modules = {"recruitsim": "sim.cli", "recruitsim-collect": "sim.collect"}
+    modules = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.runs.collect"}
     return [sys.executable, "-m", modules[name]]
 
 
@@ -138,7 +138,7 @@ def run_experiment(name: str, *, results_dir: Path | None = None, seeds: int | N
 def load_sweep(ctx: Context):
     """The collected sweep, restricted to the runs the sweep command stands for (``None`` if none)."""
     from experiments.common import expected_run_ids
-    from sim.plotting import PlotError, load_collected
+    from sim.plots import PlotError, load_collected
 
     try:
         collected = load_collected(ctx.sweep_dir / "collected")

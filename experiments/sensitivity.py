@@ -45,10 +45,25 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.document import (RESULTS, Document, analysis_options, command_line, output_dir, pyplot,
-                                  run_resumably, save_and_close)
-from experiments.parameter_space import (REGIME_LABELS, REGIMES, UNCERTAINTIES, Factor, as_values, problem,
-                                         to_overrides)
+from experiments.document import (
+    RESULTS,
+    Document,
+    analysis_options,
+    command_line,
+    output_dir,
+    pyplot,
+    run_resumably,
+    save_and_close,
+)
+from experiments.parameter_space import (
+    REGIME_LABELS,
+    REGIMES,
+    UNCERTAINTIES,
+    Factor,
+    as_values,
+    problem,
+    to_overrides,
+)
 
 OUTCOMES = ("certified_share", "mean_fee_months")
 OUTCOME_LABELS = {"certified_share": "certified share of placements",
@@ -215,7 +230,7 @@ def run(*, trajectories: int = 12, levels: int = 4, sobol_n: int = 128, top: int
 def write(out_dir: Path, morris_indices: pd.DataFrame, sobol_indices: pd.DataFrame, noise: pd.DataFrame,
           samples: pd.DataFrame, info: dict) -> Path:
     from experiments.common import markdown_table
-    from sim.outputs import write_json
+    from sim.runs.files import write_json
 
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)

@@ -21,13 +21,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (Context, Report, markdown_table, num, pct, summarise, verdict, with_ci,
-                                write_csv)
+from experiments.common import (
+    Context,
+    Report,
+    markdown_table,
+    num,
+    pct,
+    summarise,
+    verdict,
+    with_ci,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.plotting import Collected
+    from sim.plots import Collected
 
 TITLE = "can certification compete without the state?"
 UPTAKE, BRANDS, REMEDIATION = "society.platform_uptake", "society.brand_share", "society.brand_remediation"
@@ -99,7 +108,7 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     """Heatmaps (one per remediation level), curves and ``report.md``; returns the report's path."""
     import pandas as pd
 
-    from sim.plotting import plot_curves, plot_heatmap
+    from sim.plots import plot_curves, plot_heatmap
 
     runs = collected.runs
     out, figures = ctx.out_dir, ctx.out_dir / "figures"

@@ -77,9 +77,8 @@ def measure_reference_choice(repeats: int = 5) -> dict:
     import mesa
     import numpy as np
 
-    from sim import recruiters, workers
     from sim.config import build_config
-    from sim.model import RecruitmentModel
+    from sim.model import RecruitmentModel, recruiters, workers
 
     class ReferenceWorker(mesa.Agent):
         """One searching worker choosing a recruiter with a Python loop (for comparison only)."""

@@ -1,7 +1,7 @@
 """The numbers quoted in docs/teaching.md: each scenario over several seeds, full length.
 
 Each run is composed exactly as ``recruitsim scenario=NAME [OVERRIDES] seed=S``
-would compose it (:func:`sim.scenarios.compose`), run for the scenario's
+would compose it (:func:`sim.config.scenarios.compose`), run for the scenario's
 240 months, and summarised as ``summary.json`` is (mean over the last 12
 months); a few outcomes are also averaged over months 25-60 (years 3-5),
 when the first contracts end and their debts show. The table printed is the one in docs/teaching.md;
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import scenarios
-from sim.runner import simulate
+from sim.config import scenarios
+from sim.runs.simulate import simulate
 
 #: (label, scenario, extra overrides): what the class plan runs
 RUNS = (

@@ -1,10 +1,16 @@
-"""Regenerate each config group's default YAML (every key, its value, unit and source) from sim/config.py.
+"""Regenerate each config group's default YAML (every key, its value, unit and source) from sim/config/schema.py.
 
-Run after changing a field in sim/config.py: python scripts/write_default_configs.py
+Run after changing a field in sim/config/schema.py: python scripts/write_default_configs.py
 tests/test_config.py fails, naming the key, until the YAML matches the schema again.
 """
-import ast, dataclasses, enum, math, sys, textwrap
+import ast
+import dataclasses
+import enum
+import math
+import sys
+import textwrap
 from pathlib import Path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import sim.config as C

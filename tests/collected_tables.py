@@ -16,9 +16,8 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from sim.config import build_config
-from sim.outputs import config_to_dict, flatten
-from sim.runner import simulate
+from sim.config import build_config, config_to_dict, flatten
+from sim.runs.simulate import simulate
 
 #: The options a run starts from when a test does not choose one.
 DEFAULT_CHOICES = {"market": "default", "policy": "no_rule", "certification": "voluntary",

@@ -17,8 +17,15 @@ import pandas as pd
 import pytest
 
 from experiments import batch, calibrate, discovery, sensitivity
-from experiments.parameter_space import (CALIBRATED, NON_STATE_LEVERS, UNCERTAINTIES, Factor, defaults,
-                                         schema_bounds, to_overrides)
+from experiments.parameter_space import (
+    CALIBRATED,
+    NON_STATE_LEVERS,
+    UNCERTAINTIES,
+    Factor,
+    defaults,
+    schema_bounds,
+    to_overrides,
+)
 from sim.config import build_config
 
 SMALL = {"run.steps": 12, "market.n_workers": 300, "market.n_employers": 6, "market.n_recruiters": 5}
@@ -92,8 +99,7 @@ def test_batch_in_parallel_equals_serial():
 
 
 def test_base_overrides_of_a_scenario_rebuild_the_same_config():
-    from sim import scenarios
-    from sim.store import flat_config
+    from sim.config import flat_config, scenarios
 
     base = batch.base_overrides(["scenario=corridor_korea_eps"])
     assert base["policy.public_capacity"] > 0

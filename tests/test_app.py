@@ -13,9 +13,19 @@ import sys
 
 import pytest
 
-from sim import scenarios
 from sim.app import session as app_session
-from sim.app.session import BAN, BY_KEY, CAP, LEVERS, NO_RULE, SEED, ClassroomSession, apply_levers, lever_values
+from sim.app.session import (
+    BAN,
+    BY_KEY,
+    CAP,
+    LEVERS,
+    NO_RULE,
+    SEED,
+    ClassroomSession,
+    apply_levers,
+    lever_values,
+)
+from sim.config import scenarios
 from sim.model import RecruitmentModel
 
 UI_PACKAGES = ("solara", "reacton", "ipyvue", "ipyvuetify", "ipywidgets", "playwright")
@@ -23,7 +33,7 @@ UI_PACKAGES = ("solara", "reacton", "ipyvue", "ipyvuetify", "ipywidgets", "playw
 
 def test_importing_the_core_and_the_launcher_imports_no_ui():
     """``import sim, sim.model`` (and the app's launcher and session) must not pull in solara."""
-    code = ("import sys, sim, sim.model, sim.scenarios, sim.app, sim.app.session; "
+    code = ("import sys, sim, sim.model, sim.config.scenarios, sim.app, sim.app.session; "
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({UI_PACKAGES!r})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import outputs
-from sim.cli import compose_config, run_from_config
-from sim.config import RecruitsimConfig
+from sim.config import LEVER_GROUPS, RecruitsimConfig, compose_config, to_jsonable
+from sim.runs import files as outputs
+from sim.runs.simulate import run_from_config
 
 OUTCOMES = ["step", "placements", "certified_share", "mean_fee_months", "indebted_share",
             "debt_bondage_share", "mean_payback_months", "n_certified", "n_fee_charging",
@@ -31,9 +31,9 @@ TINY = ["run.steps=3", "market.n_workers=50"]
 
 
 def recruitsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run the installed command (or ``python -m sim.cli``) and capture its output."""
+    """Run the installed command (or ``python -m sim.commands.run``) and capture its output."""
     script = Path(sys.executable).with_name("recruitsim")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.commands.run"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
     return subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300, check=False)
@@ -100,7 +100,7 @@ def test_tiny_run_writes_the_documented_files(tmp_path):
     assert summary["seed"] == 4
     assert set(OUTCOMES) - {"step"} <= set(summary)
     assert set(INTERFACE_LEVERS) <= set(summary["levers"])
-    assert all(k.startswith(outputs.LEVER_GROUPS) for k in summary["levers"])
+    assert all(k.startswith(LEVER_GROUPS) for k in summary["levers"])
     assert summary["levers"]["policy.fee_cap_months"] is None  # baseline: no rule
 
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
@@ -135,7 +135,7 @@ def test_run_from_config_is_a_plain_function(tmp_path):
 
 
 def test_same_seed_same_timeseries():
-    from sim.runner import simulate
+    from sim.runs.simulate import simulate
 
     config = RecruitsimConfig()
     config.run.steps, config.market.n_workers = 3, 50
@@ -194,7 +194,7 @@ def test_atomic_open_keeps_the_old_file_when_the_writer_fails_midway(tmp_path):
 
 
 def test_json_has_no_nan():
-    assert json.loads(json.dumps(outputs.to_jsonable({"x": float("nan"), "y": [float("inf"), 1.5]}))) == {
+    assert json.loads(json.dumps(to_jsonable({"x": float("nan"), "y": [float("inf"), 1.5]}))) == {
         "x": None, "y": [None, 1.5]}
 
 

@@ -1,4 +1,4 @@
-"""The YAML configs compose with Hydra, validate, and agree with the schema in sim/config.py."""
+"""The YAML configs compose with Hydra, validate, and agree with the schema in sim/config/schema.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.cli import CONFIG_DIR, GROUP_FILES, InvalidConfig, check_config, compose_config, precheck
-from sim.config import (CertificationConfig, ConfigError, MarketConfig, PolicyConfig,
-                        RecruitsimConfig, RunConfig, SocietyConfig, Targeting)
+from sim.config import (
+    CONFIG_DIR,
+    GROUP_FILES,
+    CertificationConfig,
+    ConfigError,
+    InvalidConfig,
+    MarketConfig,
+    PolicyConfig,
+    RecruitsimConfig,
+    RunConfig,
+    SocietyConfig,
+    Targeting,
+    check_config,
+    compose_config,
+    precheck,
+)
 
 SCHEMAS = {"market": MarketConfig, "policy": PolicyConfig, "certification": CertificationConfig,
            "society": SocietyConfig, "run": RunConfig}
@@ -44,7 +57,7 @@ def test_every_group_has_options():
 
 
 def test_default_composition_equals_schema_defaults():
-    """The YAML files repeat the defaults of sim/config.py; they must not drift apart."""
+    """The YAML files repeat the defaults of sim/config/schema.py; they must not drift apart."""
     config = compose()
     assert config.seed == 0
     assert config.scenario_name == "baseline"
@@ -52,7 +65,7 @@ def test_default_composition_equals_schema_defaults():
         got, want = getattr(config, group), schema()
         diff = {f.name: (getattr(got, f.name), getattr(want, f.name)) for f in dataclasses.fields(schema)
                 if getattr(got, f.name) != getattr(want, f.name)}
-        assert not diff, (f"configs/{GROUP_FILES[group]} differs from sim/config.py "
+        assert not diff, (f"configs/{GROUP_FILES[group]} differs from sim/config/schema.py "
                           f"(key: (yaml, schema)): {diff}")
 
 
@@ -166,12 +179,12 @@ def test_primary_config_keeps_outputs_out_of_the_source_tree():
 def test_errors_in_a_yaml_file_name_the_file(tmp_path, monkeypatch):
     import shutil
 
-    import sim.cli
+    import sim.config.checks
 
     configs = tmp_path / "configs"
     shutil.copytree(CONFIG_DIR, configs)
     (configs / "scenario" / "broken.yaml").write_text("# @package _global_\npolicy:\n  finez: 3\n")
-    monkeypatch.setattr(sim.cli, "CONFIG_DIR", configs)
+    monkeypatch.setattr(sim.config.checks, "CONFIG_DIR", configs)
     with pytest.raises(InvalidConfig) as info:
         precheck(["scenario=broken"])
     message = str(info.value)

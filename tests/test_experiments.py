@@ -22,10 +22,18 @@ import pandas as pd
 import pytest
 
 from experiments import claim
-from experiments.common import (EXPERIMENT_DIR, bootstrap_diff_ci, bootstrap_mean_ci, experiment_names,
-                                expected_run_ids, summarise, sweep_jobs, verdict)
+from experiments.common import (
+    EXPERIMENT_DIR,
+    bootstrap_diff_ci,
+    bootstrap_mean_ci,
+    expected_run_ids,
+    experiment_names,
+    summarise,
+    sweep_jobs,
+    verdict,
+)
 from experiments.run import seed_overrides
-from sim.cli import check_config, compose_config, precheck
+from sim.config import check_config, compose_config, precheck
 
 NAMES = experiment_names()
 #: The quick end-to-end run in the default test run; the others are slow.

@@ -24,10 +24,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import recruiters, workers
 from sim.config import RecruitsimConfig, build_config
-from sim.model import RecruitmentModel
-from sim.runner import simulate
+from sim.model import RecruitmentModel, recruiters, workers
+from sim.runs.simulate import simulate
 
 SEEDS = range(4)
 STEPS = 180
@@ -241,7 +240,7 @@ def test_a_full_mandate_makes_every_placement_public_at_the_public_fee():
     Checked in every month after the first 36 (the incumbents' contracts
     have ended by then), for every seed. Two leaks used to break it: bound
     employers took churning recruiters' replacement deals (now refused, see
-    sim.employers.accepts_churn) and a capacity of 150 a month was exceeded
+    sim.model.employers.accepts_churn) and a capacity of 150 a month was exceeded
     when contracts ended in bunches (KOREA now has 300, as the corridor does).
     """
     for ts in runs(KOREA | {"policy.public_mandate": 1.0}):

@@ -13,8 +13,8 @@ import pytest
 
 from sim.config import build_config
 from sim.model import RecruitmentModel
-from sim.outcomes import INTERFACE, OUTCOMES
-from sim.recruiters import PUBLIC
+from sim.model.outcomes import INTERFACE, OUTCOMES
+from sim.model.recruiters import PUBLIC
 
 SMALL = {"market.n_workers": 1500, "market.n_employers": 40, "market.n_recruiters": 12, "run.steps": 60}
 
@@ -127,7 +127,7 @@ def test_summary_is_the_mean_of_the_last_window():
 
 
 def test_worker_views_read_the_arrays():
-    from sim.workers import Worker
+    from sim.model.workers import Worker
 
     model = run({"run.steps": 12})
     worker = list(model.agents_by_type[Worker])[100]
@@ -137,7 +137,7 @@ def test_worker_views_read_the_arrays():
 
 def test_debt_bondage_matches_its_definition():
     """A worker abroad is in bondage when the rest of the contract's net pay cannot clear the debt."""
-    from sim.workers import ABROAD, bondage_mask
+    from sim.model.workers import ABROAD, bondage_mask
 
     model = run({"seed": 5, "run.steps": 48})
     w, m = model.workers, model.config.market

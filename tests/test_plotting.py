@@ -1,4 +1,4 @@
-"""``recruitsim-plot`` and sim/plotting.py: figures from a small collected sweep.
+"""``recruitsim-plot`` and sim/plots/: figures from a small collected sweep.
 
 The sweeps are written by ``tests/collected_tables.py`` in the layout of
 ``recruitsim-collect`` (runs.parquet, timeseries.parquet), from tiny runs of
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from collected_tables import make_collected
-from sim import plotting
+
+import sim.plots as plotting
+from sim.commands import plot as plot_command
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_two_numeric_levers_give_curves_and_heatmaps(lever_grid, tmp_path):
 
 def test_the_command_writes_next_to_collected_by_default_and_shows_progress(lever_grid):
     script = Path(sys.executable).with_name("recruitsim-plot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.plotting"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.plots"]
     done = subprocess.run([*command, str(lever_grid), "--outcomes", "certified_share", "--format", "png"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -80,7 +81,7 @@ def test_the_command_writes_next_to_collected_by_default_and_shows_progress(leve
 
 
 def test_the_command_accepts_the_sweep_folder_too(regimes_sweep, tmp_path):
-    plotting.main([str(regimes_sweep.parent), "--outcomes", "placements", "--out", str(tmp_path), "-q"])
+    plot_command.main([str(regimes_sweep.parent), "--outcomes", "placements", "--out", str(tmp_path), "-q"])
     assert (tmp_path / "timeseries_placements.png").stat().st_size > 0
 
 
@@ -90,21 +91,21 @@ def test_the_command_accepts_the_sweep_folder_too(regimes_sweep, tmp_path):
 ])
 def test_bad_input_exits_2_with_a_message(regimes_sweep, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:
-        plotting.main([str(regimes_sweep), "--out", str(tmp_path), *args])
+        plot_command.main([str(regimes_sweep), "--out", str(tmp_path), *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 
 
 def test_a_folder_without_collected_tables_is_explained(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        plotting.main([str(tmp_path)])
+        plot_command.main([str(tmp_path)])
     assert exit_info.value.code == 2
     assert "recruitsim-collect" in capsys.readouterr().err
 
 
 def test_help_documents_the_options():
     with pytest.raises(SystemExit) as exit_info:
-        plotting.main(["--help"])
+        plot_command.main(["--help"])
     assert exit_info.value.code == 0
 
 
@@ -146,6 +147,6 @@ def test_labels_carry_units_and_words():
 
 
 def test_importing_sim_does_not_import_matplotlib():
-    code = "import sys, sim, sim.plotting; sys.exit('matplotlib' in sys.modules)"
+    code = "import sys, sim, sim.plots; sys.exit('matplotlib' in sys.modules)"
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import scenarios
-from sim.cli import InvalidConfig, precheck
-from sim.runner import simulate
+from sim.commands import scenarios as scenarios_command
+from sim.config import InvalidConfig, precheck, scenarios
+from sim.runs.simulate import simulate
 
 FILES = sorted(scenarios.SCENARIO_DIR.glob("*.yaml"))
 NAMES = [p.stem for p in FILES]
@@ -105,7 +105,7 @@ def test_an_unknown_scenario_is_refused_with_the_closest_names():
 
 
 def test_listing_shows_every_scenario_on_one_line(capsys):
-    assert scenarios.main([]) == 0
+    assert scenarios_command.main([]) == 0
     out = capsys.readouterr().out
     for name in NAMES:
         lines = [ln for ln in out.splitlines() if ln.split()[:1] == [name]]
@@ -114,18 +114,18 @@ def test_listing_shows_every_scenario_on_one_line(capsys):
 
 
 def test_showing_one_scenario_prints_its_notes(capsys):
-    assert scenarios.main(["ban_on_paper"]) == 0
+    assert scenarios_command.main(["ban_on_paper"]) == 0
     out = capsys.readouterr().out
     for section in scenarios.SECTIONS:
         assert section in out
     assert "recruitsim scenario=ban_on_paper" in out
-    assert scenarios.main(["no_such_scenario"]) == 2
+    assert scenarios_command.main(["no_such_scenario"]) == 2
     assert "no scenario named" in capsys.readouterr().err
 
 
 def test_the_console_script_has_help():
     script = Path(sys.executable).with_name("recruitsim-scenarios")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.scenarios"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.config.scenarios"]
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0
     assert "recruitsim-scenarios" in done.stdout
@@ -141,7 +141,7 @@ def test_notes_markdown_lists_commands_as_code():
 def test_every_scenario_runs_from_the_command_line(tmp_path: Path):
     """The installed ``recruitsim`` runs each scenario for two years (what the README promises)."""
     script = Path(sys.executable).with_name("recruitsim")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.commands.run"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
     for name in NAMES:
         done = subprocess.run([*command, f"scenario={name}", "run.steps=24", f"hydra.run.dir={tmp_path / name}"],

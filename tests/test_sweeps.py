@@ -21,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import store as store_mod
-from sim.collect import RUN_COLUMNS, collect
-from sim.config import RecruitsimConfig, build_config
-from sim.store import CONFIG_KEYS, Store, flat_config, model_fingerprint, run_id
-from sim.sweep import FAIL_SEEDS_ENV
+from sim.config import CONFIG_KEYS, RecruitsimConfig, build_config, flat_config
+from sim.runs import store as store_mod
+from sim.runs.collect import RUN_COLUMNS, collect
+from sim.runs.store import Store, model_fingerprint, run_id
+from sim.runs.sweep import FAIL_SEEDS_ENV
 
 TINY = ["run.steps=6", "market.n_workers=200", "market.n_employers=10", "market.n_recruiters=5"]
 OUTCOME_COLUMNS = None  # filled lazily: the columns of RecruitmentModel.timeseries()
@@ -33,7 +33,7 @@ OUTCOME_COLUMNS = None  # filled lazily: the columns of RecruitmentModel.timeser
 
 def command(name: str) -> list[str]:
     script = Path(sys.executable).with_name(name)
-    module = {"recruitsim": "sim.cli", "recruitsim-collect": "sim.collect"}[name]
+    module = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.runs.collect"}[name]
     return [str(script)] if script.exists() else [sys.executable, "-m", module]
 
 
@@ -87,7 +87,7 @@ def assert_store_is_clean(sweep_dir: Path) -> None:
 def outcome_columns() -> list[str]:
     global OUTCOME_COLUMNS
     if OUTCOME_COLUMNS is None:
-        from sim.runner import simulate
+        from sim.runs.simulate import simulate
 
         config = build_config({"run.steps": 1, "market.n_workers": 20})
         OUTCOME_COLUMNS = list(simulate(config).timeseries.columns)
@@ -103,7 +103,8 @@ def test_run_id_is_the_hash_of_the_canonical_flat_config():
     assert list(flat) == list(CONFIG_KEYS)  # every key, schema order, dotted names
     assert flat["policy.fine"] == 1000.0 and isinstance(flat["policy.fine"], float)
     assert flat["policy.targeting"] == "random"
-    text = json.dumps(flat, sort_keys=True, separators=(",", ":")) + model_fingerprint()
+    config_digest = hashlib.sha256(json.dumps(flat, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    text = config_digest + model_fingerprint()
     assert run_id(config) == hashlib.sha256(text.encode()).hexdigest()[:16]
     assert run_id(config) == run_id(flat)
     # 1000 and 1000.0 are the same run; another seed or lever is another run
@@ -115,15 +116,15 @@ def test_run_id_is_the_hash_of_the_canonical_flat_config():
 
 def test_run_id_changes_with_the_model_code(monkeypatch):
     """A resumed sweep must not take an older model's results for the current one's."""
-    import sim.store
+    import sim.runs.store
 
     config = build_config({"seed": 3})
     before = run_id(config)
-    monkeypatch.setattr(sim.store, "model_fingerprint", lambda: "another model")
+    monkeypatch.setattr(sim.runs.store, "model_fingerprint", lambda: "another model")
     assert run_id(config) != before
 
 def test_run_id_of_a_composed_config_ignores_hydra():
-    from sim.cli import check_config, compose_config
+    from sim.config import check_config, compose_config
 
     cfg = compose_config(["seed=3", "policy.fine=1000"])
     same = build_config({"seed": 3, "policy.fine": 1000, "description": cfg.description})
@@ -228,8 +229,8 @@ def test_a_sweep_killed_midway_resumes_to_the_same_results(tmp_path):
 
 def test_interrupted_writes_leave_no_visible_file_and_are_cleaned_on_resume(tmp_path):
     """What a kill during a write leaves (a hidden temporary file) is ignored, then removed."""
-    from sim.cli import compose_config
-    from sim.sweep import run_job
+    from sim.config import compose_config
+    from sim.runs.sweep import run_job
 
     sweep_dir = tmp_path / "sweep"
     run_job(compose_config([*TINY, "seed=0"]), sweep_dir=sweep_dir, job_dir=sweep_dir / "0")
@@ -269,8 +270,8 @@ def test_a_bad_value_in_a_sweep_stops_it_before_any_job_with_the_parallel_launch
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
     """A store of three runs, two levers, written by the job function itself (no Hydra)."""
-    from sim.cli import compose_config
-    from sim.sweep import run_job
+    from sim.config import compose_config
+    from sim.runs.sweep import run_job
 
     root = tmp_path_factory.mktemp("store")
     for i, fine in enumerate((100, 5000)):
@@ -409,7 +410,7 @@ def _reference(tmp_path: Path, *overrides: str) -> Path:
 
 def test_sweeps_set_in_config_files_are_checked_before_any_job(monkeypatch):
     """An experiment's grid (hydra.sweeper.params) is checked like the command line's."""
-    from sim import cli
+    from sim.config import checks as cli
 
     monkeypatch.setattr(cli, "_sweeper_params", lambda overrides: {"policy.fine": "10,-5", "seed": "0,1"})
     with pytest.raises(cli.InvalidConfig, match=r"policy.fine"):

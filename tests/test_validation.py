@@ -21,8 +21,7 @@ from experiments import batch
 from experiments.calibrate import CORRIDOR_ONLY, CORRIDORS, FREE
 from experiments.common import bootstrap_mean_ci
 from experiments.parameter_space import NON_STATE_LEVERS, UNCERTAINTIES, defaults
-from sim import scenarios
-from sim.store import flat_config
+from sim.config import flat_config, scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
 FIT = json.loads((ROOT / "results" / "calibration" / "calibrated.json").read_text())

@@ -17,7 +17,7 @@ class PrevalidatedSweeper(BasicSweeper):
     before the first job starts, and then each job composes its own again:
     about 75 ms a job on the development machine, one after the other, i.e.
     12 minutes before a 10,000-job sweep starts. ``recruitsim -m`` has
-    already checked every swept value (``sim.cli.precheck``), so this
+    already checked every swept value (``sim.config.precheck``), so this
     sweeper composes one job of each batch, as a sanity check, and leaves the
     rest to the jobs. Everything else (the grid, ``hydra.sweeper.params``,
     ``max_batch_size``) is the basic sweeper's.

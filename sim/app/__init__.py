@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point of ``recruitsim-app``."""
     args = _parser().parse_args(argv)
-    from sim import scenarios
+    from sim.config import scenarios
 
     try:
         scenarios.read(args.scenario)

@@ -25,9 +25,18 @@ import solara
 import solara.lab
 from matplotlib.figure import Figure
 
-from sim import scenarios
 from sim.app import SCENARIO_ENV
-from sim.app.session import BAN, CAP, LEVERS, NO_RULE, READOUT, SEED, ClassroomSession, Lever
+from sim.app.session import (
+    BAN,
+    CAP,
+    LEVERS,
+    NO_RULE,
+    READOUT,
+    SEED,
+    ClassroomSession,
+    Lever,
+)
+from sim.config import scenarios
 
 RUN_CHUNK = 6  # months simulated per frame while running
 FRAME_PAUSE = 0.02  # seconds between frames, so clicks get through
@@ -113,7 +122,7 @@ def make_figure(series, spec, horizon: int, session: ClassroomSession) -> Figure
 
 
 def notes_html(scenario: scenarios.Scenario) -> str:
-    """The scenario's notes as HTML (from the Markdown of :meth:`sim.scenarios.Scenario.notes_markdown`)."""
+    """The scenario's notes as HTML (from the Markdown of :meth:`sim.config.scenarios.Scenario.notes_markdown`)."""
     import markdown
 
     return markdown.markdown(scenario.notes_markdown())

@@ -22,8 +22,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sim import scenarios
-from sim.config import ConfigError, RecruitsimConfig, validate
+from sim.config import ConfigError, RecruitsimConfig, scenarios, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,7 +181,7 @@ def scenario_config(name: str) -> RecruitsimConfig:
     """The scenario's composed config (cached: Hydra composes one config at a time per process).
 
     Raises:
-        sim.cli.InvalidConfig: an unknown scenario or a broken scenario file.
+        sim.config.InvalidConfig: an unknown scenario or a broken scenario file.
     """
     with _compose_lock:
         if name not in _scenario_cache:
@@ -197,7 +196,7 @@ class ClassroomSession:
     while the page reads it to draw; both go through ``lock``.
 
     Attributes:
-        scenario: the scenario's notes (:class:`sim.scenarios.Scenario`).
+        scenario: the scenario's notes (:class:`sim.config.scenarios.Scenario`).
         values: the levers' current values (what the controls show).
         message: the last problem to show the user, or None.
     """
@@ -259,7 +258,7 @@ class ClassroomSession:
 
         Returns False (and sets ``message``) if the scenario cannot be loaded.
         """
-        from sim.cli import InvalidConfig
+        from sim.config import InvalidConfig
 
         try:
             info = scenarios.read(name)

@@ -17,8 +17,8 @@ import mesa
 import numpy as np
 
 from sim.config import Targeting
-from sim.recruiters import BELIEF_MEMORY, CERTIFIED, FEE_CHARGING
-from sim.workers import DECEIVED, ILLEGAL_FEE
+from sim.model.recruiters import BELIEF_MEMORY, CERTIFIED, FEE_CHARGING
+from sim.model.workers import DECEIVED, ILLEGAL_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

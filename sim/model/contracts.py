@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.employers import accepts_churn
-from sim.recruiters import FEE_CHARGING
-from sim.voice import return_home
-from sim.workers import ABROAD
+from sim.model.employers import accepts_churn
+from sim.model.recruiters import FEE_CHARGING
+from sim.model.voice import return_home
+from sim.model.workers import ABROAD
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

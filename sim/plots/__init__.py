@@ -33,7 +33,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import difflib
 import math
@@ -43,7 +42,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
-from sim.outcomes import OUTCOMES
+from sim.model.outcomes import OUTCOMES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,7 +55,7 @@ DEFAULT_MAX_LINES = 10
 CONFIDENCE = 0.95
 EXIT_USAGE = 2
 
-#: Short labels for axis titles (the full meaning of every outcome is in sim/outcomes.py).
+#: Short labels for axis titles (the full meaning of every outcome is in sim/model/outcomes.py).
 OUTCOME_LABELS = {
     "placements": "placements",
     "certified_share": "certified share of placements",
@@ -350,7 +349,7 @@ def _pyplot():
 
 def save_figure(fig: Any, stem: Path, formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
     """Write ``fig`` as ``stem.<format>`` for each format (atomically) and close it."""
-    from sim.outputs import atomic_write_with
+    from sim.runs.files import atomic_write_with
 
     plt = _pyplot()
     paths = []
@@ -668,65 +667,8 @@ def check_outcomes(outcomes: Sequence[str], columns: Iterable[str]) -> None:
     for name in outcomes:
         if name not in columns:
             close = difflib.get_close_matches(name, [c for c in columns if c in OUTCOMES], n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; outcomes are listed in sim/outcomes.py"
+            hint = f"; did you mean {', '.join(close)}?" if close else "; outcomes are listed in sim/model/outcomes.py"
             raise PlotError(f"unknown outcome '{name}'{hint}")
 
 
 # --------------------------------------------------------------------------- command line
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="recruitsim-plot",
-        description="Draw figures from a collected sweep (recruitsim-collect SWEEP writes SWEEP/collected/): "
-                    "time series with 95%% confidence bands across seeds, one line per regime; outcome-vs-lever "
-                    "curves when a numeric lever varies; heatmaps when two numeric levers vary.",
-        epilog="A regime is a combination of the varied group options (e.g. policy=...) and varied levers "
-               "(e.g. policy.fine), seeds aside. Example: recruitsim-plot results/claim/runs/collected "
-               "--outcomes certified_share,mean_fee_months --out figures",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("collected", metavar="COLLECTED_DIR",
-                        help="SWEEP/collected (holding runs.parquet and timeseries.parquet), or SWEEP itself")
-    parser.add_argument("--outcomes", default=",".join(DEFAULT_OUTCOMES),
-                        help="comma-separated outcome names (sim/outcomes.py); default: %(default)s")
-    parser.add_argument("--out", default=None,
-                        help="output folder (default: SWEEP/figures, next to collected/)")
-    parser.add_argument("--format", default=",".join(DEFAULT_FORMATS),
-                        help="comma-separated file formats; default: %(default)s")
-    parser.add_argument("--max-lines", type=int, default=DEFAULT_MAX_LINES,
-                        help="skip time series and curves with more lines than this; default: %(default)s")
-    parser.add_argument("--smooth", type=int, default=1, metavar="MONTHS",
-                        help="rolling mean over MONTHS applied to each run's time series; default: 1 (none)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point of ``recruitsim-plot``. Exit status 2 for bad input, 0 on success."""
-    args = _parser().parse_args(argv)
-    outcomes = [o.strip() for o in args.outcomes.split(",") if o.strip()]
-    formats = [f.strip().lower().lstrip(".") for f in args.format.split(",") if f.strip()]
-    try:
-        bad = [f for f in formats if f not in _known_formats()]
-        if bad:
-            raise PlotError(f"unknown format '{bad[0]}'; use e.g. png, svg, pdf")
-        if args.smooth < 1 or args.max_lines < 1:
-            raise PlotError("--smooth and --max-lines must be at least 1")
-        plot_sweep(args.collected, outcomes, args.out, formats, max_lines=args.max_lines,
-                   smooth=args.smooth, quiet=args.quiet)
-    except PlotError as exc:
-        print(f"recruitsim-plot: {exc}", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
-
-def _known_formats() -> set[str]:
-    plt = _pyplot()
-    fig = plt.figure()
-    try:
-        return set(fig.canvas.get_supported_filetypes())
-    finally:
-        plt.close(fig)
-
-
-if __name__ == "__main__":
-    main()

@@ -16,9 +16,16 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import consideration_windows, gumbel_argmax, rank_within_groups
-from sim.recruiters import PUBLIC, PUBLIC_ROW, market_fee_months, placement_capacity, ratings_view, word_of_mouth_view
-from sim.workers import ABROAD
+from sim.model.choice import consideration_windows, gumbel_argmax, rank_within_groups
+from sim.model.recruiters import (
+    PUBLIC,
+    PUBLIC_ROW,
+    market_fee_months,
+    placement_capacity,
+    ratings_view,
+    word_of_mouth_view,
+)
+from sim.model.workers import ABROAD
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

@@ -12,7 +12,7 @@ job calls :func:`run_job`, which
   runs only what is missing or failed);
 * catches any exception of a run, writes a ``failed`` record with the error
   and goes on with the next run;
-* writes the run's results into the store (:mod:`sim.store`), and also the
+* writes the run's results into the store (:mod:`sim.runs.store`), and also the
   per-run files of a single run (timeseries.parquet, summary.json,
   config.yaml, metadata.json) into the job's folder, or into one
   ``seed_<seed>/`` subfolder per run when a job runs several seeds.
@@ -21,7 +21,7 @@ job calls :func:`run_job`, which
 runs in the command's own process: before the first job it removes temporary
 files a killed sweep left in the store and says how many runs are already
 done; after the last job it prints every failed run (run_id, seed,
-overrides, error), and :func:`sim.cli.main` then exits with status 1.
+overrides, error), and :func:`sim.commands.run.main` then exits with status 1.
 
 Test-only hook: the environment variable ``RECRUITSIM_FAIL_SEEDS`` (e.g.
 ``3,7``) makes the runs with those seeds raise ``RuntimeError`` before they
@@ -43,8 +43,9 @@ from typing import Any, Sequence
 
 from hydra.experimental.callback import Callback
 
-from sim import outputs
-from sim.store import COMPLETED, FAILED, Store, flat_config, format_error, make_record, run_id
+from sim.config import flat_config
+from sim.runs import files as outputs
+from sim.runs.store import COMPLETED, FAILED, Store, format_error, make_record, run_id
 
 #: Test-only: comma-separated seeds whose runs raise (see the module docstring).
 FAIL_SEEDS_ENV = "RECRUITSIM_FAIL_SEEDS"
@@ -74,7 +75,7 @@ class SweepReport:
     older_failed: int  # failed records of earlier invocations, not retried by this one
 
 
-#: The report of the last sweep run in this process (read by :func:`sim.cli.main`).
+#: The report of the last sweep run in this process (read by :func:`sim.commands.run.main`).
 LAST_REPORT: SweepReport | None = None
 
 
@@ -117,7 +118,7 @@ def run_job(cfg: Any, *, sweep_dir: str | os.PathLike, job_dir: str | os.PathLik
     Returns:
         One :class:`RunOutcome` per replication.
     """
-    from sim.cli import check_config
+    from sim.config import check_config
 
     store = Store(sweep_dir)
     choices = dict(choices or {})
@@ -172,7 +173,7 @@ def run_job(cfg: Any, *, sweep_dir: str | os.PathLike, job_dir: str | os.PathLik
 
 
 def _simulate_and_write(config: Any, run_dir: Path, overrides: Sequence[str], choices: dict):
-    from sim.runner import simulate
+    from sim.runs.simulate import simulate
 
     started = outputs.utc_now()
     result = simulate(config)
@@ -206,7 +207,7 @@ def count_jobs(config: Any) -> int | None:
     try:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
-        from sim.cli import _sweep_values
+        from sim.config.checks import _sweep_values
 
         sweeper = config.hydra.sweeper
         if not str(sweeper.get("_target_", "")).endswith(("BasicSweeper", "PrevalidatedSweeper")):

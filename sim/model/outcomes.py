@@ -11,12 +11,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING
-from sim.workers import ABROAD, bondage_mask
+from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING
+from sim.model.workers import ABROAD, bondage_mask
+
+#: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
+OUTCOME_UNITS = {
+    "step": "month",
+    "placements": "workers placed abroad per month",
+    "certified_share": "share of the month's placements",
+    "mean_fee_months": "months of destination wage",
+    "indebted_share": "share of workers placed in the month",
+    "debt_bondage_share": "share of workers abroad",
+    "mean_payback_months": "months of net foreign earnings",
+    "n_certified": "recruiters",
+    "n_fee_charging": "recruiters",
+    "violations_detected": "violations per month",
+    "fines_collected": "USD per month",
+}
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
-    from sim.placement import Placements
+    from sim.model.placement import Placements
 
 INTERFACE = ("step", "placements", "certified_share", "mean_fee_months", "indebted_share", "debt_bondage_share",
              "mean_payback_months", "n_certified", "n_fee_charging", "violations_detected", "fines_collected")

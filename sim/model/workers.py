@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import consideration_windows, gumbel_best
+from sim.model.choice import consideration_windows, gumbel_best
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -112,7 +112,7 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     the others go by word of mouth about recruiters of that kind.
 
     Args:
-        offer: per-option arrays from :func:`sim.recruiters.offers_to_workers`.
+        offer: per-option arrays from :func:`sim.model.recruiters.offers_to_workers`.
 
     Returns:
         For each searcher, the recruiter row chosen, or -1 for staying home.

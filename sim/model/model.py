@@ -16,13 +16,21 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import contracts, employers, industry, placement, recruiters, voice, workers
-from sim.certification import CertificationScheme
 from sim.config import RecruitsimConfig
-from sim.ledger import Ledger
-from sim.outcomes import OUTCOMES, measure
-from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
-from sim.regulator import Regulator
+from sim.model import (
+    contracts,
+    employers,
+    industry,
+    placement,
+    recruiters,
+    voice,
+    workers,
+)
+from sim.model.certification import CertificationScheme
+from sim.model.ledger import Ledger
+from sim.model.outcomes import OUTCOMES, measure
+from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
+from sim.model.regulator import Regulator
 
 INITIAL_DECEPTION_SHARE = 0.2  # of fee-charging recruiters at start; imitation moves it afterwards
 INITIAL_CHURN_SHARE = 0.1
@@ -236,7 +244,7 @@ class RecruitmentModel(mesa.Model):
     # --- results --------------------------------------------------------------------------------
 
     def timeseries(self) -> pd.DataFrame:
-        """One row per month simulated, one column per outcome (see :mod:`sim.outcomes`)."""
+        """One row per month simulated, one column per outcome (see :mod:`sim.model.outcomes`)."""
         frame = self.datacollector.get_model_vars_dataframe()
         if frame.empty:
             return pd.DataFrame({name: pd.Series(dtype=float) for name in OUTCOMES})

@@ -306,7 +306,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
         for part in path:
             node = getattr(node, part, None)
         if node is None or not dataclasses.is_dataclass(node) or last not in {f.name for f in dataclasses.fields(node)}:
-            raise ConfigError(key, value, "a key of the schema in sim/config.py")
+            raise ConfigError(key, value, "a key of the schema in sim/config/schema.py")
         if last == "targeting":
             value = Targeting(value)
         setattr(node, last, value)

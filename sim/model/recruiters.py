@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.choice import fermi
+from sim.model.choice import fermi
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

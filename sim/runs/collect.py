@@ -1,7 +1,7 @@
 """``recruitsim-collect``: gather a sweep's results store into tidy tables.
 
 Reads ``SWEEP/store/runs/*.json`` and ``SWEEP/store/parts/*.parquet``
-(:mod:`sim.store`) and writes into ``SWEEP/collected/`` (or ``--out DIR``):
+(:mod:`sim.runs.store`) and writes into ``SWEEP/collected/`` (or ``--out DIR``):
 
 * ``runs.parquet`` / ``runs.csv``: one row per run record: ``run_id``,
   ``seed``, ``status``, ``error``, ``wall_seconds``, one ``choice.<group>``
@@ -23,14 +23,14 @@ written to pickle.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import typing
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from sim.store import CHOICE_GROUPS, COMPLETED, CONFIG_KEYS, CONFIG_TYPES, STORE_DIR, Store
+from sim.config import CONFIG_KEYS, CONFIG_TYPES
+from sim.runs.store import CHOICE_GROUPS, COMPLETED, STORE_DIR, Store
 
 RUN_COLUMNS = ("run_id", "seed", "status", "error", "wall_seconds")
 COLLECTED_DIR = "collected"
@@ -211,7 +211,7 @@ def _timeseries(store: Store, runs_table, completed: list[int], meta: list[str],
     if part_schemas:
         outcomes = pa.unify_schemas(part_schemas, promote_options="permissive")
     else:
-        from sim.outcomes import OUTCOMES
+        from sim.model.outcomes import OUTCOMES
 
         outcomes = pa.schema([(name, pa.float64()) for name in OUTCOMES])
     outcomes = pa.schema([f for f in outcomes if f.name not in meta]).remove_metadata()
@@ -256,7 +256,7 @@ def _write_csv(path: Path, tables: Iterable, schema) -> Path:
 
 def _write_tables(path: Path, tables: Iterable, schema, writer_class) -> Path:
     """Stream ``tables`` into one file with a pyarrow writer, atomically."""
-    from sim.outputs import atomic_write_with
+    from sim.runs.files import atomic_write_with
 
     def write(tmp: Path) -> None:
         with writer_class(tmp, schema) as writer:
@@ -268,35 +268,3 @@ def _write_tables(path: Path, tables: Iterable, schema, writer_class) -> Path:
 
 
 # --------------------------------------------------------------------------- command
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Console entry point of ``recruitsim-collect``."""
-    parser = argparse.ArgumentParser(
-        prog="recruitsim-collect",
-        description="Gather the results store of a sweep (recruitsim -m ...) into tidy tables: "
-                    "runs.parquet (one row per run: seed, status, group choices, every config key, "
-                    "summary outcomes) and timeseries.parquet (one row per run and month), each "
-                    "with a CSV copy for spreadsheets.",
-        epilog="Example: recruitsim-collect multirun/2026-01-31_12-00-00  "
-               "(reads its store/ folder, writes its collected/ folder)")
-    parser.add_argument("sweep_dir", metavar="SWEEP", help="the sweep directory (hydra.sweep.dir)")
-    parser.add_argument("--out", metavar="DIR", default=None,
-                        help="where to write the tables (default: SWEEP/collected)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    try:
-        done = collect(args.sweep_dir, args.out, progress=not args.quiet)
-    except CollectError as exc:
-        print(f"recruitsim-collect: {exc}", file=sys.stderr)
-        return 1
-    folder = Path(done["files"][0]).parent
-    line = (f"recruitsim-collect: {done['runs']} runs ({done['completed']} completed, "
-            f"{done['failed']} failed), {done['timeseries_rows']} timeseries rows -> {folder}/")
-    print(line)
-    print("  " + ", ".join(Path(f).name for f in done["files"]))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,48 +24,24 @@ Pandas and pyarrow are imported only when a Parquet file is written.
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
-import functools
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import types
-import typing
-from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from sim.config.forms import as_omegaconf, config_to_dict, lever_values, to_jsonable
+from sim.config.paths import REPO_ROOT
 
 TIMESERIES_FILE = "timeseries.parquet"
 SUMMARY_FILE = "summary.json"
 CONFIG_FILE = "config.yaml"
 METADATA_FILE = "metadata.json"
-
-#: Groups whose keys are levers (XLRM): the things a policy maker or
-#: civil society chooses. ``market`` holds uncertainties and is not listed.
-LEVER_GROUPS = ("policy", "certification", "society")
-
-#: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
-OUTCOME_UNITS = {
-    "step": "month",
-    "placements": "workers placed abroad per month",
-    "certified_share": "share of the month's placements",
-    "mean_fee_months": "months of destination wage",
-    "indebted_share": "share of workers placed in the month",
-    "debt_bondage_share": "share of workers abroad",
-    "mean_payback_months": "months of net foreign earnings",
-    "n_certified": "recruiters",
-    "n_fee_charging": "recruiters",
-    "violations_detected": "violations per month",
-    "fines_collected": "USD per month",
-}
 
 #: Packages whose versions are recorded in ``metadata.json``.
 RECORDED_PACKAGES = ("recruitsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx",
@@ -167,7 +143,7 @@ def write_yaml(path: str | os.PathLike, data: Any) -> None:
     else:
         from omegaconf import OmegaConf
 
-        text = OmegaConf.to_yaml(_as_omegaconf(data), resolve=True)
+        text = OmegaConf.to_yaml(as_omegaconf(data), resolve=True)
     with atomic_open(path, "w") as f:
         f.write(text)
 
@@ -175,111 +151,6 @@ def write_yaml(path: str | os.PathLike, data: Any) -> None:
 def write_parquet(path: str | os.PathLike, df: Any) -> None:
     """Write a pandas DataFrame as Parquet (pyarrow engine, no index), atomically."""
     atomic_write_with(path, lambda tmp: df.to_parquet(tmp, engine="pyarrow", index=False))
-
-
-# --------------------------------------------------------------------------- conversions
-
-
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON types from numpy scalars, enums, paths, dataclasses and OmegaConf nodes.
-
-    Non-finite floats become ``None`` (JSON has no NaN), so e.g. a mean fee
-    in a month without placements reads as ``null``.
-    """
-    if isinstance(value, Enum):  # before str: Targeting is a str enum
-        return to_jsonable(value.value)
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return config_to_dict(value)
-    if type(value).__module__.startswith("omegaconf"):
-        return config_to_dict(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return to_jsonable(value.item())
-    if hasattr(value, "tolist") and callable(value.tolist):  # numpy array
-        return to_jsonable(value.tolist())
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
-
-
-def _as_omegaconf(config: Any) -> Any:
-    from omegaconf import DictConfig, OmegaConf
-
-    if isinstance(config, DictConfig):
-        return config
-    if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        return OmegaConf.structured(config)
-    return OmegaConf.create(config)
-
-
-def config_to_dict(config: Any) -> dict:
-    """A resolved config (dataclass or DictConfig) as nested plain dicts; enums as strings."""
-    if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        return _dataclass_to_dict(config)
-    from omegaconf import OmegaConf
-
-    return OmegaConf.to_container(_as_omegaconf(config), resolve=True, enum_to_str=True)
-
-
-def _dataclass_to_dict(obj: Any) -> dict:
-    """What ``OmegaConf.to_container(OmegaConf.structured(obj), enum_to_str=True)`` gives, 100x faster.
-
-    A sweep converts each run's config several times; OmegaConf's typed
-    nodes cost ~20 ms a time. As OmegaConf does, an int in a float field
-    becomes a float and an enum becomes its name.
-    """
-    hints = _float_fields(type(obj))
-    out = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            value = _dataclass_to_dict(value)
-        elif isinstance(value, Enum):
-            value = value.name
-        elif f.name in hints and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        elif isinstance(value, (list, dict)):
-            value = copy.deepcopy(value)
-        out[f.name] = value
-    return out
-
-
-@functools.cache
-def _float_fields(cls: type) -> frozenset[str]:
-    """Names of the fields of ``cls`` typed ``float`` or ``Optional[float]``."""
-    hints = typing.get_type_hints(cls)
-    return frozenset(name for name, hint in hints.items()
-                     if hint is float or (typing.get_origin(hint) in (typing.Union, types.UnionType)
-                                          and float in typing.get_args(hint)))
-
-
-def flatten(d: Mapping, prefix: str = "") -> dict:
-    """``{"policy": {"fine": 1}}`` -> ``{"policy.fine": 1}``."""
-    out = {}
-    for key, value in d.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out
-
-
-def lever_values(config: Any) -> dict:
-    """Every lever of ``config`` as a flat dict with dotted keys (``"policy.fine": 1000.0``)."""
-    tree = config_to_dict(config)
-    return flatten({group: tree[group] for group in LEVER_GROUPS if group in tree})
 
 
 # --------------------------------------------------------------------------- metadata
@@ -364,6 +235,8 @@ def run_metadata(config: Any, *, started: _dt.datetime, ended: _dt.datetime, wal
 
 def summary_record(config: Any, summary: Mapping[str, Any]) -> dict:
     """The content of ``summary.json``: headline outcomes, then seed, scenario, window and levers."""
+    from sim.model.outcomes import OUTCOME_UNITS
+
     tree = config_to_dict(config)
     run = tree.get("run", {})
     record = dict(to_jsonable(dict(summary)))

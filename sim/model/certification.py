@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.recruiters import CERTIFIED, FEE_CHARGING, HOLDS_LABEL, NOT_CERTIFYING, TRAINING
+from sim.model.recruiters import (
+    CERTIFIED,
+    FEE_CHARGING,
+    HOLDS_LABEL,
+    NOT_CERTIFYING,
+    TRAINING,
+)
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -50,7 +56,7 @@ class CertificationScheme:
         by the scheme manager. Fear of retaliation silences complaints, so
         anti-retaliation protection strengthens this route.
         """
-        from sim.voice import fear_of_retaliation
+        from sim.model.voice import fear_of_retaliation
 
         c = self.config
         audits = self.audit_detection_prob() / c.surveillance_interval_months

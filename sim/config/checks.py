@@ -1,25 +1,17 @@
-"""The ``recruitsim`` command: Hydra composes the config, one run writes its files.
+"""Composing a config as the command would, checking it, and explaining what is wrong.
 
-``main()`` is the console entry point. Before handing over to Hydra it
-composes the config itself (Hydra's compose API) and validates it, so that a
-mistyped key, a wrong type, an unknown option or an out-of-range value stops
-the command with a short message and exit status 2, before Hydra creates any
-output directory. For a sweep (``-m``) it checks every value of every swept
-key the same way, before the first job starts.
+Everything the ``recruitsim`` command does to a config before anything runs
+lives here, so that the command, the scenario library, the analyses and the
+classroom app refuse a bad config the same way:
 
-The Hydra task is a thin wrapper around :func:`run_from_config`, a plain
-function that tests and notebooks call directly. Heavy modules (the model,
-Mesa, pandas) are imported only when a run starts, so ``recruitsim --help``
-and configuration errors answer quickly.
-
-In a sweep, each job runs through :func:`sim.sweep.run_job`: results go into
-the sweep's store (:mod:`sim.store`), a run that raises is recorded as failed
-and the others go on, runs already completed in the same sweep directory are
-skipped, and the command lists every failed run at the end.
-
-Exit status: 0 success; 2 invalid configuration; 1 a sweep with failed runs,
-or anything else (including Hydra's own errors when Hydra flags such as
-``--cfg`` are used).
+* :func:`compose_config` composes ``configs/config.yaml`` with Hydra overrides
+  (Hydra's compose API);
+* :func:`check_config` validates it (ranges, :func:`sim.config.schema.validate`)
+  and refuses keys that are not in the schema;
+* :func:`precheck` does both for what a command line asks, and for a sweep
+  checks every swept value once before the first job starts;
+* :func:`explain` turns any of the errors above into a message of at most
+  four lines naming the key, the value given and what is allowed.
 """
 
 from __future__ import annotations
@@ -27,25 +19,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import os
 import re
-import sys
 import typing
 from enum import Enum
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import hydra
 from omegaconf import DictConfig
 
-from sim.config import ConfigError, RecruitsimConfig, register_configs, validate
-
-#: The configs/ folder of the repository (the package is installed editable).
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-CONFIG_NAME = "config"
-EXIT_BAD_CONFIG = 2
-#: Exit status of a sweep in which some run failed (the others completed).
-EXIT_RUN_FAILED = 1
+from sim.config.paths import CONFIG_DIR, CONFIG_NAME
+from sim.config.schema import ConfigError, RecruitsimConfig, register_configs, validate
 
 #: The file that lists every key of each group, for error messages.
 GROUP_FILES = {
@@ -98,7 +80,7 @@ def check_config(cfg: DictConfig | RecruitsimConfig) -> RecruitsimConfig:
     typed = validate(cfg)
     if isinstance(cfg, DictConfig):
         for key in _unknown_keys(cfg, typed, ""):
-            raise UnknownKey(key, _select(cfg, key), "no such key in the schema (sim/config.py)")
+            raise UnknownKey(key, _select(cfg, key), "no such key in the schema (sim/config/schema.py)")
     return typed
 
 
@@ -143,7 +125,7 @@ def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConf
         if not multirun:
             typed = check_config(compose_config(overrides))
             if typed.run.replications != 1:
-                raise InvalidConfig(_replications_message(typed.run.replications, overrides))
+                raise InvalidConfig(replications_message(typed.run.replications, overrides))
             return typed
         base_overrides, variants = _sweep_plan(overrides)
         current = base_overrides
@@ -188,7 +170,7 @@ def _override_key(line: str) -> str:
     return OverridesParser.create().parse_override(line).get_key_element()
 
 
-def _replications_message(value: int, overrides: Sequence[str]) -> str:
+def replications_message(value: int, overrides: Sequence[str]) -> str:
     given = _given("run.replications", overrides) or str(value)
     return "\n".join([f"recruitsim: invalid config: run.replications={given} is only for sweeps",
                        "  allowed in a single run: 1; in a sweep (-m) each job runs seeds seed, "
@@ -261,7 +243,11 @@ def explain(exc: BaseException, overrides: Sequence[str] = ()) -> str:
     OmegaConf raise while composing; anything else is cut to its first lines.
     """
     from hydra.errors import MissingConfigException
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+    from omegaconf.errors import (
+        ConfigAttributeError,
+        ConfigKeyError,
+        OmegaConfBaseException,
+    )
 
     head = "recruitsim: invalid config:"
     if isinstance(exc, ConfigError):
@@ -370,7 +356,7 @@ def _allowed_text(key: str) -> str:
     """What a key accepts, from its type and range metadata: 'integer in [0, 10000000] (workers)'."""
     found = _field(key)
     if found is None:
-        return "see the schema in sim/config.py"
+        return "see the schema in sim/config/schema.py"
     hint, field = found
     meta = field.metadata
     optional = type(None) in typing.get_args(hint)
@@ -401,127 +387,3 @@ def _allowed_text(key: str) -> str:
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
-
-# --------------------------------------------------------------------------- running
-
-
-def run_from_config(cfg: DictConfig | RecruitsimConfig, out_dir: str | os.PathLike,
-                    extra_metadata: dict | None = None):
-    """Validate ``cfg``, simulate, and write the run's files into ``out_dir``.
-
-    The plain function behind the command; tests call it directly.
-
-    Returns:
-        The :class:`sim.runner.RunResult`.
-
-    Raises:
-        ConfigError: if ``cfg`` is invalid (nothing is written then).
-    """
-    from sim import outputs
-    from sim.runner import simulate
-
-    config = check_config(cfg)
-    started = outputs.utc_now()
-    result = simulate(config)
-    ended = outputs.utc_now()
-    metadata = outputs.run_metadata(config, started=started, ended=ended,
-                                    wall_seconds=result.wall_seconds, extra=extra_metadata)
-    outputs.write_run_outputs(out_dir, config, result.timeseries, result.summary, metadata)
-    return result
-
-
-def format_summary(config: RecruitsimConfig, result: Any, out_dir: Path) -> str:
-    """The few lines printed after a run: what ran, the headline outcomes, where the files are."""
-    from sim.outputs import OUTCOME_UNITS
-
-    lines = [f"recruitsim: scenario {config.scenario_name}, seed {config.seed}, "
-             f"{config.run.steps} months in {result.wall_seconds:.1f} s"]
-    for name in HEADLINE:
-        if name in result.summary:
-            value = result.summary[name]
-            shown = f"{value:10.3f}" if isinstance(value, (int, float)) else f"{value!s:>10}"
-            lines.append(f"  {name:<20}{shown}  {OUTCOME_UNITS.get(name, '')}")
-    window = result.summary.get("window_months", config.run.summary_window_months)
-    lines.append(f"  (means over the last {window:g} months; "
-                 "every outcome is in summary.json)")
-    lines.append(f"Output: {_display_path(out_dir)}")
-    return "\n".join(lines)
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
-def _hydra_task(cfg: DictConfig) -> Any:
-    """One Hydra job: validate (again: sweeps compose each job), run, write, report.
-
-    In a sweep the job is :func:`sim.sweep.run_job`: its runs go into the
-    sweep's store, a run that raises is recorded as failed and the job goes on.
-    """
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
-    hc = HydraConfig.get()
-    out_dir = Path(hc.runtime.output_dir)
-    choices = {k: v for k, v in hc.runtime.choices.items() if not k.startswith("hydra")}
-    if hc.mode == RunMode.MULTIRUN:
-        from sim.sweep import job_label, run_job
-
-        return run_job(cfg, sweep_dir=hc.sweep.dir, job_dir=out_dir, overrides=list(hc.overrides.task),
-                       choices=choices, job_label=job_label(hc.job.num))
-    try:
-        config = check_config(cfg)
-        if config.run.replications != 1:
-            raise InvalidConfig(_replications_message(config.run.replications, list(hc.overrides.task)))
-    except ConfigError as exc:
-        print(explain(exc, list(hc.overrides.task)), file=sys.stderr)
-        sys.exit(EXIT_BAD_CONFIG)
-    except InvalidConfig as exc:
-        print(exc, file=sys.stderr)
-        sys.exit(EXIT_BAD_CONFIG)
-    extra = {"command": {"overrides": list(hc.overrides.task), "choices": choices}}
-    result = run_from_config(config, out_dir, extra_metadata=extra)
-    print(format_summary(config, result, out_dir))
-    return None
-
-
-#: Flags after which Hydra does not run the task, or runs it in a way we leave to Hydra.
-_MULTIRUN_FLAGS = ("-m", "--multirun")
-
-
-def main() -> None:
-    """Console entry point of ``recruitsim`` (see ``recruitsim --help``)."""
-    if not (CONFIG_DIR / f"{CONFIG_NAME}.yaml").is_file():
-        print(f"recruitsim: cannot find {CONFIG_DIR}/{CONFIG_NAME}.yaml; install the package "
-              "from a checkout with `pip install -e .` (or run `bash dev.sh run`)", file=sys.stderr)
-        sys.exit(1)
-    register_configs()
-    args = sys.argv[1:]
-    flags = [a for a in args if a.startswith("-")]
-    overrides = [a for a in args if not a.startswith("-")]
-    multirun = bool(flags) and all(f in _MULTIRUN_FLAGS for f in flags)
-    if not flags or multirun:
-        try:
-            precheck(overrides, multirun=multirun)
-        except InvalidConfig as exc:
-            print(exc, file=sys.stderr)
-            sys.exit(EXIT_BAD_CONFIG)
-    try:
-        _hydra_task()
-    except KeyboardInterrupt:
-        hint = "; run the same command again (same hydra.sweep.dir) to resume" if multirun else ""
-        print(f"\nrecruitsim: interrupted{hint}; completed runs are kept", file=sys.stderr)
-        sys.exit(130)
-    if multirun:
-        from sim import sweep
-
-        if sweep.LAST_REPORT is not None and sweep.LAST_REPORT.failed:
-            sys.exit(EXIT_RUN_FAILED)
-
-
-if __name__ == "__main__":
-    main()

@@ -15,9 +15,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.choice import rank_within_groups
-from sim.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, charged_months, placement_capacity
-from sim.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, pay_fees
+from sim.model.choice import rank_within_groups
+from sim.model.recruiters import (
+    CERTIFIED,
+    FEE_CHARGING,
+    PUBLIC,
+    charged_months,
+    placement_capacity,
+)
+from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, pay_fees
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

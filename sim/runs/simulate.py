@@ -2,12 +2,13 @@
 
 This is the "M" of the XLRM frame: sweeps, experiments and tests call
 :func:`simulate` directly, with no Hydra, no files and no printing. The
-command line (:mod:`sim.cli`) adds composition, validation and output files
-around it.
+command line (:mod:`sim.commands.run`) adds composition and validation;
+:func:`run_from_config` adds the run's output files.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -48,3 +49,28 @@ def simulate(config: RecruitsimConfig) -> RunResult:
     timeseries = model.timeseries()
     summary = dict(model.summary())
     return RunResult(timeseries=timeseries, summary=summary, wall_seconds=time.perf_counter() - start)
+
+
+def run_from_config(cfg: Any, out_dir: str | os.PathLike,
+                    extra_metadata: dict | None = None):
+    """Validate ``cfg``, simulate, and write the run's files into ``out_dir``.
+
+    The plain function behind the command; tests call it directly.
+
+    Returns:
+        The :class:`sim.runs.simulate.RunResult`.
+
+    Raises:
+        ConfigError: if ``cfg`` is invalid (nothing is written then).
+    """
+    from sim.config import check_config
+    from sim.runs import files
+
+    config = check_config(cfg)
+    started = files.utc_now()
+    result = simulate(config)
+    ended = files.utc_now()
+    metadata = files.run_metadata(config, started=started, ended=ended,
+                                  wall_seconds=result.wall_seconds, extra=extra_metadata)
+    files.write_run_outputs(out_dir, config, result.timeseries, result.summary, metadata)
+    return result

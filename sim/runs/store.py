@@ -16,7 +16,7 @@ run, scenario, experiment when one is chosen), ``config`` (every key of
 ``overrides`` (the Hydra overrides of the job that ran it).
 
 Why it is safe to kill a sweep at any moment: both files are written
-atomically (:mod:`sim.outputs`: temporary file, fsync, rename), and the record
+atomically (:mod:`sim.runs.files`: temporary file, fsync, rename), and the record
 is written only after its part is complete. A record that says
 ``completed`` therefore always has its whole part beside it, and a run killed
 half-way leaves at most a part without a record, which counts as missing and
@@ -37,17 +37,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import dataclasses
 import hashlib
 import json
 import os
-import typing
-from enum import Enum
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from sim import outputs
-from sim.config import RecruitsimConfig
+from sim.config.forms import config_hash
+from sim.runs import files
 
 STORE_DIR = "store"
 PARTS_DIR = "parts"
@@ -64,97 +61,36 @@ RECORD_KEYS = ("run_id", "seed", "status", "error", "choices", "config", "summar
 CHOICE_GROUPS = ("market", "policy", "certification", "society", "run", "scenario", "experiment")
 
 
-# --------------------------------------------------------------------------- the flat config and its hash
-
-
-def _schema_types(cls: type = RecruitsimConfig, prefix: str = "") -> dict[str, Any]:
-    """Dotted key -> type hint of every leaf of the schema."""
-    out: dict[str, Any] = {}
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        hint = hints[f.name]
-        if dataclasses.is_dataclass(hint):
-            out.update(_schema_types(hint, f"{prefix}{f.name}."))
-        else:
-            out[f"{prefix}{f.name}"] = hint
-    return out
-
-
-#: Dotted key -> type of every config key, in schema order (the columns of a collected table).
-CONFIG_TYPES: dict[str, Any] = _schema_types()
-CONFIG_KEYS: tuple[str, ...] = tuple(CONFIG_TYPES)
-
-
-def _base_type(hint: Any) -> Any:
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return args[0] if args else hint
-
-
-def _normalise(key: str, value: Any) -> Any:
-    """One value as the schema types it, so that ``1000`` and ``1000.0`` hash alike."""
-    if value is None:
-        return None
-    kind = _base_type(CONFIG_TYPES.get(key, object))
-    if isinstance(value, Enum):
-        value = value.value
-    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if kind is int and isinstance(value, float) and value.is_integer():
-        return int(value)
-    return outputs.to_jsonable(value)
-
-
-def flat_config(config: Any) -> dict[str, Any]:
-    """Every config key with its dotted name and a plain JSON value, in schema order.
-
-    Accepts a :class:`RecruitsimConfig` or a composed ``DictConfig`` (the
-    ``hydra`` node, if present, is left out). Keys not in the schema (there
-    should be none after :func:`sim.cli.check_config`) are kept, after the
-    schema's keys.
-    """
-    tree = outputs.config_to_dict(config)
-    tree.pop("hydra", None)
-    flat = outputs.flatten(tree)
-    ordered = {k: _normalise(k, flat[k]) for k in CONFIG_KEYS if k in flat}
-    ordered.update({k: _normalise(k, v) for k, v in flat.items() if k not in ordered})
-    return ordered
-
-
-def canonical_json(flat: Mapping[str, Any]) -> str:
-    """The text that is hashed: sorted keys, no spaces, NaN as null."""
-    return json.dumps(outputs.to_jsonable(dict(flat)), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False, allow_nan=False)
-
-
-#: Modules whose code decides a run's results; their text is part of every run_id.
-MODEL_MODULES = ("certification", "choice", "config", "contracts", "employers", "industry", "ledger", "model",
-                 "outcomes", "placement", "recruiters", "regulator", "voice", "workers")
+# --------------------------------------------------------------------------- run ids
 
 
 @functools.cache
 def model_fingerprint() -> str:
     """SHA-256 of the model's source: runs made by other model code never count as done.
 
-    Without it, resuming a sweep after a change to the model would keep the
-    old model's results as if they were the new one's.
+    Hashes every module of :mod:`sim.model` and the config schema (whose
+    defaults are part of a run). Without it, resuming a sweep after a change
+    to the model would keep the old model's results as if they were the new one's.
     """
+    import sim.config.schema
+    import sim.model
+
     digest = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for name in MODEL_MODULES:
-        digest.update(name.encode())
-        digest.update((folder / f"{name}.py").read_bytes())
+    files = sorted(Path(sim.model.__file__).parent.glob("*.py")) + [Path(sim.config.schema.__file__)]
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def run_id(config: Any) -> str:
-    """First 16 hex digits of the SHA-256 of the canonical JSON of the flat config and the model's code.
+    """First 16 hex digits of the SHA-256 of the config's hash and the model's code.
 
     ``config`` is a :class:`RecruitsimConfig`, a ``DictConfig`` or a plain
-    dict that is already flat (from :func:`flat_config`). The same config run
-    by changed model code gets a new id (see :func:`model_fingerprint`).
+    dict that is already flat (from :func:`sim.config.flat_config`). The same
+    config run by changed model code gets a new id (see :func:`model_fingerprint`).
     """
-    flat = config if type(config) is dict else flat_config(config)
-    text = canonical_json(flat) + model_fingerprint()
+    text = config_hash(config) + model_fingerprint()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -219,15 +155,15 @@ class Store:
     def write_completed(self, record: Mapping[str, Any], timeseries: Any) -> None:
         """The part first, then the record: a ``completed`` record always has its whole part."""
         rid = record["run_id"]
-        outputs.write_parquet(self.part_path(rid), timeseries)
-        outputs.write_json(self.record_path(rid), record)
+        files.write_parquet(self.part_path(rid), timeseries)
+        files.write_json(self.record_path(rid), record)
 
     def write_failed(self, record: Mapping[str, Any]) -> None:
         """A failed record; a part left by an earlier attempt of the same run is removed first."""
         rid = record["run_id"]
         with contextlib.suppress(FileNotFoundError):
             self.part_path(rid).unlink()
-        outputs.write_json(self.record_path(rid), record)
+        files.write_json(self.record_path(rid), record)
 
     def remove_temporary_files(self) -> list[Path]:
         """Delete temporary files left by writes that a kill interrupted; return them.
@@ -264,10 +200,10 @@ def make_record(*, rid: str, flat: Mapping[str, Any], status: str, error: str | 
         "error": error,
         "choices": {g: choices[g] for g in CHOICE_GROUPS if choices.get(g) is not None},
         "config": dict(flat),
-        "summary": None if summary is None else outputs.to_jsonable(dict(summary)),
+        "summary": None if summary is None else files.to_jsonable(dict(summary)),
         "wall_seconds": round(float(wall_seconds), 4),
         "started": started.isoformat(timespec="milliseconds"),
         "ended": ended.isoformat(timespec="milliseconds"),
         "overrides": list(overrides),
     }
-    return outputs.to_jsonable(record)
+    return files.to_jsonable(record)

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.choice import fermi
-from sim.recruiters import CERTIFIED, FEE_CHARGING, HOLDS_LABEL, MUTATION, NOT_CERTIFYING, PROFIT_MEMORY, charged_months
+from sim.model.choice import fermi
+from sim.model.recruiters import (
+    CERTIFIED,
+    FEE_CHARGING,
+    HOLDS_LABEL,
+    MUTATION,
+    NOT_CERTIFYING,
+    PROFIT_MEMORY,
+    charged_months,
+)
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel

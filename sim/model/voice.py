@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.recruiters import CERTIFIED
-from sim.workers import AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
+from sim.model.recruiters import CERTIFIED
+from sim.model.workers import AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
-    from sim.placement import Placements
+    from sim.model.placement import Placements
 
 COMPLAINT_MEMORY = 1.0 / 12  # complaints_ema forgets over about a year
 
