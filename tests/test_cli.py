@@ -203,8 +203,13 @@ def test_json_has_no_nan():
 
 @pytest.mark.slow
 def test_every_scenario_runs_at_full_length(tmp_path):
+    """Every scenario runs its full horizon in one sweep; each job folder is a complete run."""
+    from sim.config import scenarios
+
     done = recruitsim("-m", "scenario=glob(*)", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    for job in (tmp_path / "sweep").iterdir():
-        if job.is_dir():
-            assert (job / "metadata.json").is_file(), job
+    # the sweep folder also holds the results store (store/) and Hydra's multirun.yaml
+    jobs = [job for job in (tmp_path / "sweep").iterdir() if job.is_dir() and job.name != "store"]
+    assert len(jobs) == len(scenarios.names())
+    for job in jobs:
+        assert (job / "metadata.json").is_file(), job
