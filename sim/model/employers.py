@@ -50,7 +50,7 @@ class EmployerTable:
 
 
 class Employer(mesa.Agent):
-    """A readable view of one employer row in ``model.employers``."""
+    """A readable view of one employer row in ``model.employers`` (read-only properties)."""
 
     def __init__(self, model: RecruitmentModel, row: int):
         super().__init__(model)
@@ -68,6 +68,16 @@ class Employer(mesa.Agent):
     def vacancies(self) -> int:
         e = self.model.employers
         return int(e.positions[self.row] - e.filled[self.row])
+
+    @property
+    def positions(self) -> int:
+        """Jobs it offers."""
+        return int(self.model.employers.positions[self.row])
+
+    @property
+    def filled(self) -> int:
+        """Positions held by a worker abroad when it last placed job orders (stage 2 of a month)."""
+        return int(self.model.employers.filled[self.row])
 
 
 def count_filled(model: RecruitmentModel) -> None:

@@ -6,17 +6,27 @@ each stage acts on all agents at once; the Mesa agents are views of those
 rows. The model owns one random generator (``self.rng``, seeded with
 ``config.seed``), and every draw comes from it in a fixed order, so a seed
 fixes the run.
+
+The constructor also speaks Mesa's language (``rng``, keyword parameters,
+``running``) so that ``mesa.batch_run`` and other Mesa tools can drive the
+model; the arguments all end up in one validated config (``model.config``).
 """
 
 from __future__ import annotations
 
+import copy
+import difflib
 import math
+import typing
+import warnings
+from enum import Enum
+from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config import RecruitsimConfig
+from sim.config import CONFIG_KEYS, CONFIG_TYPES, ConfigError, RecruitsimConfig, build_config, validate
 from sim.model import (
     contracts,
     employers,
@@ -40,13 +50,63 @@ INITIAL_FILL = 0.9  # share of positions held by a worker abroad when the run st
 class RecruitmentModel(mesa.Model):
     """A cross-border labour recruitment market under configurable policy levers.
 
+    Build it from a config, from a named scenario, or from keyword levers on
+    the schema's defaults. A lever is a config key with ``__`` for each dot
+    (``policy__fee_cap_months=0`` sets ``policy.fee_cap_months``), so that
+    ``mesa.batch_run`` can pass levers as parameters::
+
+        RecruitmentModel(build_config({"seed": 3}))
+        RecruitmentModel(scenario="ban_on_paper", rng=3, run__steps=60)
+        RecruitmentModel(rng=3, policy__fee_cap_months=0, policy__inspection_rate=0.1)
+        mesa.batch_run(RecruitmentModel, parameters={"policy__inspection_rate": [0.0, 0.1]},
+                       rng=[0, 1, 2], max_steps=240)
+
     Args:
-        config: a validated :class:`sim.config.RecruitsimConfig`.
+        config: a validated :class:`sim.config.RecruitsimConfig` (see
+            :func:`sim.config.build_config`); not together with ``scenario``.
+            Neither given: the schema's defaults.
+        scenario: the name of a scenario in ``configs/scenario/`` (listed by
+            ``recruitsim-scenarios``), composed as the ``recruitsim`` command
+            composes it.
+        rng: the seed. An int seeds the run; a numpy ``Generator`` or
+            ``SeedSequence`` gives one int seed. ``None``: ``config.seed`` when
+            a config is given, otherwise a fresh seed from the operating system
+            (Mesa's rule, which gives ``batch_run(iterations=...)`` distinct
+            replications). The seed used is always ``model.config.seed``, so
+            any run can be repeated with ``rng=model.config.seed``.
+        **levers: config keys with ``__`` for each dot, set on top of
+            ``config``, ``scenario`` or the defaults and range-checked. (The
+            dotted name also works, through ``**{"policy.fine": 5000}``.)
+
+    Raises:
+        TypeError: an unknown keyword (the message names the closest levers),
+            a value of the wrong type, or both ``config`` and ``scenario``.
+        ValueError: ``rng`` disagreeing with ``config.seed``; a lever outside
+            its range (:class:`sim.config.ConfigError`).
+        sim.config.InvalidConfig: an unknown scenario.
+
+    Attributes:
+        config: the config the model runs, seed included.
+        month: months simulated so far.
+        running: True until ``config.run.steps`` months have been simulated
+            (Mesa's stop flag: ``run_model()`` and ``batch_run`` stop there).
+        workers, recruiters, employers: the agents' state, one array per
+            variable (:class:`~sim.model.workers.WorkerTable`,
+            :class:`~sim.model.recruiters.RecruiterTable`,
+            :class:`~sim.model.employers.EmployerTable`). The Mesa agents
+            (``model.agents``) are read-only views of their rows.
+        datacollector: a ``mesa.DataCollector`` with one row per month: every
+            outcome of :mod:`sim.model.outcomes`, and the ``seed``.
     """
 
-    def __init__(self, config: RecruitsimConfig):
+    def __init__(self, config: RecruitsimConfig | None = None, *, scenario: str | None = None,
+                 rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+                 **levers: Any) -> None:
+        """Build the world of month 0 (see the class docstring for the arguments)."""
+        config = _resolve_config(config, scenario, rng, levers)
         super().__init__(rng=config.seed)
         self.config = config
+        self.running = config.run.steps > 0
         self.month = 0
         self.ledger = Ledger()
         m = config.market
@@ -81,8 +141,9 @@ class RecruitmentModel(mesa.Model):
             workers.Worker.create_agents(self, m.n_workers, index=np.arange(m.n_workers))
         if m.n_employers:
             employers.Employer.create_agents(self, m.n_employers, row=np.arange(m.n_employers))
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda model, name=name: model.last[name]) for name in OUTCOMES})
+        # every month (batch_run reads these); the seed too, so that each row of a batch says its seed
+        reporters = {name: (lambda model, name=name: model.last[name]) for name in OUTCOMES}
+        self.datacollector = mesa.DataCollector(model_reporters={**reporters, "seed": _seed_of})
         self.last: dict = {}
 
     # --- building and changing the recruiter population -------------------------------------------
@@ -195,7 +256,8 @@ class RecruitmentModel(mesa.Model):
         7. the certification scheme trains, audits and hears complaints;
         8. the regulator inspects, fines and revokes licences;
         9. recruiters pay fixed costs, may exit, switch model or enter;
-        10. outcomes are recorded.
+        10. outcomes are recorded; ``running`` turns False at month
+            ``config.run.steps``.
         """
         self.month += 1
         self.ledger.start_month()
@@ -235,11 +297,28 @@ class RecruitmentModel(mesa.Model):
 
         self.last = measure(self, placed, counts)
         self.datacollector.collect(self)
+        self.running = self.month < self.config.run.steps
 
     def run_model(self, steps: int | None = None) -> None:
-        """Run ``steps`` months (default ``config.run.steps``)."""
-        for _ in range(self.config.run.steps if steps is None else steps):
+        """Run to the horizon, or ``steps`` months.
+
+        Without ``steps``, Mesa's rule: step while ``running``, i.e. up to
+        month ``config.run.steps`` wherever the model stands (after
+        ``run_for(12)`` it runs the rest). With ``steps``, exactly that many
+        months, past the horizon too.
+        """
+        if steps is None:
+            while self.running:
+                self.step()
+            return
+        for _ in range(steps):
             self.step()
+
+    if not hasattr(mesa.Model, "run_for"):  # Mesa before 3.4 has no run_for
+        def run_for(self, duration: int) -> None:
+            """Run ``duration`` months, as Mesa 3.5's ``Model.run_for`` does."""
+            for _ in range(int(duration)):
+                self.step()
 
     # --- results --------------------------------------------------------------------------------
 
@@ -268,3 +347,131 @@ class RecruitmentModel(mesa.Model):
             out[name] = None if math.isnan(value) else value
         out["total_placements"] = int(frame["placements"].sum()) if len(frame) else 0
         return out
+
+
+# --- the constructor's arguments -------------------------------------------------------------------
+
+#: Keyword lever -> dotted config key: ``policy__fee_cap_months`` -> ``policy.fee_cap_months``.
+#: The seed is not a lever: it is ``rng``.
+LEVERS = {key.replace(".", "__"): key for key in CONFIG_KEYS if key != "seed"}
+
+
+def _seed_of(model: RecruitmentModel) -> int:
+    return model.config.seed
+
+
+def _resolve_config(config: RecruitsimConfig | None, scenario: str | None, rng: Any,
+                    levers: dict[str, Any]) -> RecruitsimConfig:
+    """The one config the constructor's arguments describe, seed included.
+
+    The given config is returned as it is when nothing changes it (the model
+    then runs that very object, as it always has); otherwise a changed copy.
+    """
+    if "seed" in levers:  # Mesa's deprecated name for rng
+        seed_arg = levers.pop("seed")
+        warnings.warn("RecruitmentModel(seed=...) is deprecated, as in Mesa: use rng=...",
+                      FutureWarning, stacklevel=3)
+        if rng is not None and seed_arg is not None:
+            raise ValueError("RecruitmentModel() takes rng or seed, not both (seed is the old name of rng)")
+        rng = seed_arg
+    keys = {name: _lever_key(name) for name in levers}
+    if config is not None and scenario is not None:
+        raise TypeError("RecruitmentModel() takes a config or a scenario, not both: "
+                        "for a scenario with changes, pass the changes as keyword levers")
+    if config is not None and not isinstance(config, RecruitsimConfig):
+        raise TypeError(f"RecruitmentModel() config must be a RecruitsimConfig, not {type(config).__name__}: "
+                        "build one with sim.build_config({...}) or pass levers as keywords")
+    if scenario is not None and not isinstance(scenario, str):
+        raise TypeError(f"RecruitmentModel() scenario must be a scenario name (str), not {type(scenario).__name__}")
+
+    seed = _seed_from(rng)
+    if config is not None:
+        if seed is not None and seed != config.seed:
+            raise ValueError(f"RecruitmentModel(): rng={seed} disagrees with config.seed={config.seed}; "
+                             f"give the seed once: in the config (build_config({{'seed': {seed}, ...}})) "
+                             f"or as rng with a config whose seed is {seed}")
+        if not levers:
+            return config
+        config = copy.deepcopy(config)
+    else:
+        if scenario is not None:
+            from sim.config.scenarios import compose  # Hydra: imported only when a scenario is asked for
+
+            config = compose(scenario)
+        else:
+            config = build_config()
+        if seed is None:  # no config, no rng: a fresh seed, as Mesa draws one for rng=None
+            seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+    if seed is not None:
+        config.seed = seed
+    for name, value in levers.items():
+        _set(config, keys[name], _typed(name, keys[name], value))
+    return validate(config)
+
+
+def _seed_from(rng: Any) -> int | None:
+    """An int seed from Mesa's ``rng`` argument (None stays None)."""
+    if rng is None:
+        return None
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError(f"RecruitmentModel() rng must be an int seed, a numpy Generator or None, not {rng!r}")
+    if isinstance(rng, (int, np.integer)):
+        return int(rng)
+    if isinstance(rng, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return int(np.random.default_rng(rng).integers(np.iinfo(np.int32).max))
+    raise TypeError(f"RecruitmentModel() rng must be an int seed, a numpy Generator or None, "
+                    f"not {type(rng).__name__}")
+
+
+def _lever_key(name: str) -> str:
+    """The dotted config key of a keyword lever; TypeError naming the closest levers."""
+    if name in LEVERS:
+        return LEVERS[name]
+    if name in LEVERS.values() and name != "seed":
+        return name
+    same_field = [lever for lever, key in LEVERS.items() if key.rsplit(".", 1)[-1] == name]
+    close = same_field or difflib.get_close_matches(name, list(LEVERS), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close[:-1]) + ' or ' if len(close) > 1 else ''}{close[-1]}?" if close else ""
+    raise TypeError(f"RecruitmentModel() got an unexpected keyword argument {name!r}{hint} "
+                    "(levers are config keys with '__' for each dot, e.g. policy__fee_cap_months; "
+                    "every key: sim.config.CONFIG_KEYS)")
+
+
+def _typed(name: str, key: str, value: Any) -> Any:
+    """``value`` as the schema types ``key`` (numpy scalars from a parameter grid become Python's)."""
+    hint = CONFIG_TYPES[key]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    kind = args[0] if args else hint
+    if value is None:
+        if args and len(args) < len(typing.get_args(hint)):
+            return None
+    elif isinstance(kind, type) and issubclass(kind, Enum):
+        try:
+            return kind(value.value if isinstance(value, Enum) else value)
+        except ValueError:
+            raise ConfigError(key, value, "one of " + ", ".join(str(m.value) for m in kind)) from None
+    elif kind is bool:
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+    elif isinstance(value, (bool, np.bool_)):
+        pass
+    elif kind is float and isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    elif kind is int and isinstance(value, (int, np.integer)):
+        return int(value)
+    elif kind is int and isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    elif kind is str and isinstance(value, str):
+        return value
+    expected = {float: "a number", int: "an integer", bool: "True or False", str: "a string"}.get(kind, str(kind))
+    if args and len(args) < len(typing.get_args(hint)):
+        expected = f"None or {expected}"
+    raise TypeError(f"RecruitmentModel() {name}={value!r}: expected {expected} ({key})")
+
+
+def _set(config: RecruitsimConfig, key: str, value: Any) -> None:
+    *path, last = key.split(".")
+    node = config
+    for part in path:
+        node = getattr(node, part)
+    setattr(node, last, value)

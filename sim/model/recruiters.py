@@ -80,7 +80,12 @@ class RecruiterTable:
 
 
 class Recruiter(mesa.Agent):
-    """A readable view of one recruiter row in ``model.recruiters``."""
+    """A readable view of one recruiter row in ``model.recruiters``.
+
+    Every attribute is a read-only property; the class says the business
+    model (it changes when the recruiter switches: the model then replaces
+    the view). A recruiter that exits loses its view.
+    """
 
     def __init__(self, model: RecruitmentModel, row: int):
         super().__init__(model)
@@ -112,6 +117,26 @@ class Recruiter(mesa.Agent):
     @property
     def deceives(self) -> bool:
         return bool(self._get("deceives"))
+
+    @property
+    def overcharges(self) -> bool:
+        """Charges workers more than allowed: evades a fee cap or ban, or, if certified, takes hidden fees."""
+        return bool(self._get("overcharges"))
+
+    @property
+    def churns(self) -> bool:
+        """Has employers replace its workers early for a new fee."""
+        return bool(self._get("churns"))
+
+    @property
+    def placements(self) -> int:
+        """Workers it placed abroad this month."""
+        return int(self._get("placements"))
+
+    @property
+    def capacity(self) -> int:
+        """Most placements it can make in a month."""
+        return int(self._get("capacity"))
 
 
 class FeeChargingRecruiter(Recruiter):

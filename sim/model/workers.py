@@ -56,7 +56,12 @@ class WorkerTable:
 
 
 class Worker(mesa.Agent):
-    """A readable view of one worker; the numbers live in ``model.workers``."""
+    """A readable view of one worker; the numbers live in ``model.workers``.
+
+    Every attribute is a read-only property reading row ``index`` of the
+    table, so it is always current; the model's stages change the table,
+    never the view.
+    """
 
     def __init__(self, model: RecruitmentModel, index: int):
         super().__init__(model)
@@ -89,6 +94,26 @@ class Worker(mesa.Agent):
     @property
     def fee_paid(self) -> float:
         return float(self._get("fee_paid"))
+
+    @property
+    def employer(self) -> int:
+        """Row of the employer of the current or last placement (-1: never placed)."""
+        return int(self._get("employer"))
+
+    @property
+    def wage(self) -> float:
+        """Monthly wage abroad of the current or last placement (USD; 0: never placed)."""
+        return float(self._get("wage"))
+
+    @property
+    def months_left(self) -> int:
+        """Months left on the contract abroad (0 at home)."""
+        return int(self._get("months_left"))
+
+    @property
+    def migrations(self) -> int:
+        """Times this worker has been placed abroad during the run."""
+        return int(self._get("migrations"))
 
 
 def find_searchers(model: RecruitmentModel) -> np.ndarray:
