@@ -60,7 +60,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SweepTables": ("sim.runs.tables", "SweepTables"),
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CONFIG_KEYS", "OUTCOMES", "CertifiedRecruiter", "ConfigError", "Employer", "FeeChargingRecruiter",
+    "InvalidConfig", "PublicChannel", "Recruiter", "RecruitmentModel", "RecruitsimConfig", "RunResult",
+    "SweepTables", "Worker", "build_config", "compose_scenario", "config_to_dict", "flat_config",
+    "load_sweep", "read_scenario", "run_from_config", "scenario_names", "simulate", "validate",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -92,7 +97,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs; never run
     from sim.model.employers import Employer
     from sim.model.model import RecruitmentModel
     from sim.model.outcomes import OUTCOMES
-    from sim.model.recruiters import CertifiedRecruiter, FeeChargingRecruiter, PublicChannel, Recruiter
+    from sim.model.recruiters import (
+        CertifiedRecruiter,
+        FeeChargingRecruiter,
+        PublicChannel,
+        Recruiter,
+    )
     from sim.model.workers import Worker
     from sim.runs.simulate import RunResult, run_from_config, simulate
     from sim.runs.tables import SweepTables, load_sweep

@@ -85,6 +85,7 @@ def test_import_sim_is_light_and_names_load_on_first_use():
 
 
 def test_every_public_name_resolves_and_dir_lists_them():
+    assert set(sim.__all__) == set(sim._EXPORTS)  # the literal list and the lazy table agree
     for name in sim.__all__:
         assert getattr(sim, name) is not None, name
     assert set(sim.__all__) <= set(dir(sim))

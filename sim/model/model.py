@@ -26,7 +26,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config import CONFIG_KEYS, CONFIG_TYPES, ConfigError, RecruitsimConfig, build_config, validate
+from sim.config import (
+    CONFIG_KEYS,
+    CONFIG_TYPES,
+    ConfigError,
+    RecruitsimConfig,
+    build_config,
+    validate,
+)
 from sim.model import (
     contracts,
     employers,
@@ -395,7 +402,8 @@ def _resolve_config(config: RecruitsimConfig | None, scenario: str | None, rng: 
         config = copy.deepcopy(config)
     else:
         if scenario is not None:
-            from sim.config.scenarios import compose  # Hydra: imported only when a scenario is asked for
+            # Hydra: imported only when a scenario is asked for
+            from sim.config.scenarios import compose
 
             config = compose(scenario)
         else:
