@@ -31,19 +31,18 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (
-    Context,
+from experiments.context import Context
+from experiments.figures import point_range_figure
+from experiments.report import (
     Report,
-    bootstrap_diff_ci,
     effect_words,
     markdown_table,
     num,
     pct,
-    point_range_figure,
-    summarise,
     with_ci,
     write_csv,
 )
+from experiments.statistics import bootstrap_diff_ci, summarise
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -49,10 +49,8 @@ import numpy as np
 import pandas as pd
 
 from experiments import batch
-from experiments.common import bootstrap_mean_ci, markdown_table, num
 from experiments.document import (
     RESULTS,
-    Document,
     analysis_options,
     command_line,
     output_dir,
@@ -61,6 +59,8 @@ from experiments.document import (
     save_and_close,
 )
 from experiments.parameter_space import CALIBRATED, Factor, to_overrides
+from experiments.report import Document, markdown_table, num
+from experiments.statistics import bootstrap_mean_ci
 
 OUTCOME = "mean_fee_months"
 

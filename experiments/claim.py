@@ -23,21 +23,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (
-    Context,
+from experiments.context import Context
+from experiments.figures import point_range_figure
+from experiments.report import (
     Report,
-    bootstrap_diff_ci,
     effect_words,
     markdown_table,
     num,
     pct,
     plural,
-    point_range_figure,
-    summarise,
-    verdict,
     with_ci,
     write_csv,
 )
+from experiments.statistics import bootstrap_diff_ci, summarise, verdict
 
 if TYPE_CHECKING:
     import pandas as pd

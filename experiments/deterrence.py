@@ -21,15 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (
-    Context,
-    Report,
-    markdown_table,
-    pct,
-    summarise,
-    with_ci,
-    write_csv,
-)
+from experiments.context import Context
+from experiments.report import Report, markdown_table, pct, with_ci, write_csv
+from experiments.statistics import summarise
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -42,7 +42,6 @@ import pandas as pd
 from experiments import batch
 from experiments.document import (
     RESULTS,
-    Document,
     analysis_options,
     command_line,
     output_dir,
@@ -268,7 +267,7 @@ def run(*, n: int = 1200, min_density: float = 0.5, max_dims: int = 5, depth: in
 
 def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dict], tree_text: str,
           info: dict, scores: pd.Series) -> Path:
-    from experiments.common import markdown_table
+    from experiments.report import Document, markdown_table
     from sim.runs.files import write_json
 
     figures = out_dir / "figures"

@@ -1,9 +1,12 @@
-"""``report.md`` of an analysis (calibration, sensitivity, discovery), section by section.
+"""What the analysis commands (calibration, sensitivity, discovery) share besides their report.
 
-The named experiments' :class:`experiments.common.Report` is tied to a Hydra
-sweep; the analyses here run their points in-process
-(:mod:`experiments.batch`), so their reports say instead which command made
-them, how long it took and from which commit.
+Their options (``--jobs``, ``--quick``, ``--out``), where they write, the
+command line as typed for the report's provenance, Ctrl-C handling, and
+figure saving. Their ``report.md`` is :class:`experiments.report.Document`,
+beside the named experiments' :class:`experiments.report.Report`: both are
+the same idea (a Markdown report with a provenance block), while these
+analyses run their points in-process (:mod:`experiments.batch`) rather than
+as a Hydra sweep, which is what this module is about.
 """
 
 from __future__ import annotations
@@ -14,44 +17,6 @@ from typing import Callable, Sequence
 
 #: Where analyses write: results/<name>/ (results/quick/<name>/ for --quick).
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-
-
-class Document:
-    """A markdown report written atomically to ``out_dir/report.md``."""
-
-    def __init__(self, out_dir: Path, title: str):
-        self.out_dir = Path(out_dir)
-        self.lines = [f"# {title}", ""]
-
-    def heading(self, text: str, level: int = 2) -> None:
-        self.lines += ["#" * level + " " + text, ""]
-
-    def para(self, *paragraphs: str) -> None:
-        for p in paragraphs:
-            self.lines += [p.rstrip(), ""]
-
-    def figure(self, path: Path, caption: str) -> None:
-        """An image link to a PNG under ``out_dir`` (its SVG beside it) with a caption."""
-        rel = Path(path).relative_to(self.out_dir).with_suffix("")
-        self.lines += [f"![{caption}]({rel}.png)", "", f"*{caption}* ([SVG]({rel}.svg))", ""]
-
-    def write(self, *, command: str, seconds: float, quick: bool = False) -> Path:
-        """Add the provenance block (command, time, commit) and write the file."""
-        from sim.runs.files import atomic_open, git_state
-
-        lines = list(self.lines) + ["## How these numbers were made", ""]
-        if quick:
-            lines += ["**Quick version** (`--quick`): a tiny world and few runs, for tests only; "
-                      "the numbers mean nothing.", ""]
-        lines.append(f"- Command: `{command}` ({seconds / 60:.1f} min on this machine)")
-        git = git_state()
-        if git.get("commit"):
-            dirty = " with uncommitted changes" if git.get("dirty") else ""
-            lines.append(f"- Code: commit `{git['commit'][:12]}`{dirty}")
-        path = self.out_dir / "report.md"
-        with atomic_open(path, "w") as f:
-            f.write("\n".join(lines).rstrip() + "\n")
-        return path
 
 
 def analysis_options(parser, name: str) -> None:

@@ -22,17 +22,16 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (
-    Context,
+from experiments.context import Context
+from experiments.report import (
     Report,
-    bootstrap_diff_ci,
     effect_words,
     markdown_table,
     pct,
-    summarise,
     with_ci,
     write_csv,
 )
+from experiments.statistics import bootstrap_diff_ci, summarise
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from experiments.common import Context, experiment_names
+from experiments.context import Context, experiment_names
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -67,7 +67,7 @@ def seed_overrides(n_seeds: int, replications: int) -> list[str]:
 def build_overrides(name: str, sweep_dir: Path, module, seeds: int | None, jobs: int | None,
                     quick: bool) -> list[str]:
     """The Hydra overrides of the experiment's sweep."""
-    from experiments.common import compose
+    from experiments.context import compose
 
     overrides = [f"experiment={name}", f"hydra.sweep.dir={sweep_dir}"]
     if quick:
@@ -137,7 +137,7 @@ def run_experiment(name: str, *, results_dir: Path | None = None, seeds: int | N
 
 def load_sweep(ctx: Context):
     """The collected sweep, restricted to the runs the sweep command stands for (``None`` if none)."""
-    from experiments.common import expected_run_ids
+    from experiments.context import expected_run_ids
     from sim.plots import PlotError, load_collected
 
     try:

@@ -47,7 +47,6 @@ import pandas as pd
 from experiments import batch
 from experiments.document import (
     RESULTS,
-    Document,
     analysis_options,
     command_line,
     output_dir,
@@ -229,7 +228,7 @@ def run(*, trajectories: int = 12, levels: int = 4, sobol_n: int = 128, top: int
 
 def write(out_dir: Path, morris_indices: pd.DataFrame, sobol_indices: pd.DataFrame, noise: pd.DataFrame,
           samples: pd.DataFrame, info: dict) -> Path:
-    from experiments.common import markdown_table
+    from experiments.report import Document, markdown_table
     from sim.runs.files import write_json
 
     figures = out_dir / "figures"

@@ -21,17 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from experiments.common import (
-    Context,
-    Report,
-    markdown_table,
-    num,
-    pct,
-    summarise,
-    verdict,
-    with_ci,
-    write_csv,
-)
+from experiments.context import Context
+from experiments.report import Report, markdown_table, num, pct, with_ci, write_csv
+from experiments.statistics import summarise, verdict
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -121,7 +121,8 @@ def test_calibration_runs_end_to_end_and_resumes(tmp_path, capsys):
         assert len(check["after"]["values"]) == len(fit["validation_seeds"])
         assert check["after"]["ci"][0] <= check["after"]["mean"] <= check["after"]["ci"][1]
     report = (out / "report.md").read_text()
-    for needle in ("## Fit", "corridor_pakistan_saudi", "corridor_korea_eps", "Quick version", "recruitsim-calibrate"):
+    for needle in ("## Fit", "corridor_pakistan_saudi", "corridor_korea_eps", "(quick run: numbers mean nothing)",
+                   "recruitsim-calibrate"):
         assert needle in report
     assert (out / "figures" / "fit.png").stat().st_size > 0
     parts = sorted(p.name for p in (out / "runs").glob("*.parquet"))
@@ -145,6 +146,7 @@ def test_sensitivity_runs_end_to_end(tmp_path):
     report = (out / "report.md").read_text()
     for needle in ("Morris screening", "Sobol indices", "Seed noise", "across sampled worlds"):
         assert needle in report
+    assert report.splitlines()[2].endswith("its numbers mean nothing.") and "**" not in report  # --quick
     for stem in ("morris", "sobol", "claim_across_worlds"):
         assert (out / "figures" / f"{stem}.png").stat().st_size > 0
 

@@ -70,7 +70,7 @@ def test_two_numeric_levers_give_curves_and_heatmaps(lever_grid, tmp_path):
 
 def test_the_command_writes_next_to_collected_by_default_and_shows_progress(lever_grid):
     script = Path(sys.executable).with_name("recruitsim-plot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.plots"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "sim.commands.plot"]
     done = subprocess.run([*command, str(lever_grid), "--outcomes", "certified_share", "--format", "png"],
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -87,7 +87,8 @@ def test_the_command_accepts_the_sweep_folder_too(regimes_sweep, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--outcomes", "mean_fees_months"], "did you mean mean_fee_months"),
-    (["--format", "gif89"], "unknown format"),
+    (["--format", "gif89"], "cannot write format 'gif89'; formats: eps, pdf, png, ps, svg, svgz"),
+    (["--format", "png,jpg"], "cannot write format 'jpg'; formats: eps, pdf, png, ps, svg, svgz"),
 ])
 def test_bad_input_exits_2_with_a_message(regimes_sweep, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -150,3 +151,145 @@ def test_importing_sim_does_not_import_matplotlib():
     code = "import sys, sim, sim.plots; sys.exit('matplotlib' in sys.modules)"
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
+
+
+# --------------------------------------------------------------------------- honest bands (synthetic tables)
+
+
+def synthetic_timeseries(values_by_seed: list[list[float]], outcome: str) -> pd.DataFrame:
+    """A long table: one run per seed, one row per month, ``outcome`` given per seed and month."""
+    rows = [{"run_id": f"r{seed}", "step": step + 1, outcome: value}
+            for seed, values in enumerate(values_by_seed) for step, value in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def band_edges(fig) -> tuple[float, float]:
+    """Lowest and highest y of every band (fill_between) drawn on the figure's first axes."""
+    from matplotlib.collections import PolyCollection
+
+    ys = [path.vertices[:, 1] for c in fig.axes[0].collections if isinstance(c, PolyCollection)
+          for path in c.get_paths()]
+    assert ys, "no band drawn"
+    import numpy as np
+
+    finite = np.concatenate(ys)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.min()), float(finite.max())
+
+
+def test_bands_of_a_share_near_1_stay_at_or_below_1():
+    ts = synthetic_timeseries([[0.99, 1.0, 0.98], [0.85, 0.9, 0.88], [1.0, 0.97, 1.0]], "certified_share")
+    assert plotting.group_ci(ts, ["step"], "certified_share")["hi"].max() > 1.0  # the t interval overshoots
+    fig = plotting.timeseries_figure(ts, "certified_share", [])
+    low, high = band_edges(fig)
+    assert high <= 1.0 and low >= 0.0
+    runs = pd.DataFrame({"run_id": [f"r{i}" for i in range(6)], "policy.fine": [0.0] * 3 + [1.0] * 3,
+                         "certified_share": [0.99, 0.85, 1.0, 0.98, 0.9, 1.0]})
+    low, high = band_edges(plotting.curves_figure(runs, "certified_share", "policy.fine", []))
+    assert high <= 1.0
+
+
+def test_bands_of_fees_and_counts_stay_at_or_above_0_and_signed_outcomes_keep_theirs():
+    fees = synthetic_timeseries([[0.0, 0.02], [0.4, 0.5], [0.0, 0.0]], "mean_fee_months")
+    assert plotting.group_ci(fees, ["step"], "mean_fee_months")["lo"].min() < 0.0
+    assert band_edges(plotting.timeseries_figure(fees, "mean_fee_months", []))[0] >= 0.0
+    counts = synthetic_timeseries([[0.0, 1.0], [6.0, 9.0], [0.0, 0.0]], "n_certified")
+    assert band_edges(plotting.timeseries_figure(counts, "n_certified", []))[0] >= 0.0
+    prices = synthetic_timeseries([[0.0, 10.0], [600.0, 900.0], [0.0, 0.0]], "employer_cost_per_hire")
+    assert band_edges(plotting.timeseries_figure(prices, "employer_cost_per_hire", []))[0] < 0.0  # kickbacks
+
+
+def test_every_outcome_unit_has_a_range():
+    from sim.model.outcomes import OUTCOMES
+
+    assert {unit for unit, _ in OUTCOMES.values()} <= set(plotting.UNIT_RANGES)
+    assert set(plotting.SIGNED_OUTCOMES) <= set(OUTCOMES)
+    assert plotting.outcome_range("debt_bondage_share") == (0.0, 1.0)
+    assert plotting.outcome_range("hhi") == (0.0, 1.0)
+    assert plotting.outcome_range("fines_collected") == (0.0, None)
+    assert plotting.outcome_range("profit_certified") == (None, None)
+
+
+def title_of(fig) -> str:
+    return fig.axes[0].get_title(loc="left")
+
+
+@pytest.mark.parametrize(("n_seeds", "warning"), [
+    (1, "(only 1 seed: no confidence bands)"), (3, "(only 3 seeds: bands are rough)"), (5, None)])
+def test_a_figure_from_fewer_than_5_seeds_says_so(n_seeds, warning):
+    ts = synthetic_timeseries([[0.2 + 0.01 * s, 0.3] for s in range(n_seeds)], "certified_share")
+    title = title_of(plotting.timeseries_figure(ts, "certified_share", [], title="Certified share"))
+    if warning:
+        assert title == f"Certified share {warning}"
+    else:
+        assert title == "Certified share" and "only" not in title
+    runs = pd.DataFrame({"run_id": [f"r{i}" for i in range(2 * n_seeds)],
+                         "policy.fine": [0.0] * n_seeds + [1.0] * n_seeds,
+                         "policy.inspection_rate": [0.1] * (2 * n_seeds),
+                         "mean_fee_months": [1.0 + 0.1 * i for i in range(2 * n_seeds)]})
+    curve = title_of(plotting.curves_figure(runs, "mean_fee_months", "policy.fine", []))
+    heat = title_of(plotting.heatmap_figure(runs, "mean_fee_months", "policy.fine", "policy.inspection_rate"))
+    assert (f"only {n_seeds} seed" in curve) == (warning is not None)
+    assert (f"only {n_seeds} seed" in heat) == (warning is not None)
+    if n_seeds == 3:
+        assert heat.endswith("(only 3 seeds: means are rough)")
+
+
+def test_the_warning_counts_seeds_in_the_smallest_regime(tmp_path):
+    cells = [("a", 6), ("b", 3)]
+    ts = pd.concat([synthetic_timeseries([[0.5, 0.5]] * n, "certified_share")
+                    .assign(run_id=lambda f, c=c: c + f["run_id"], **{"choice.policy": c}) for c, n in cells])
+    assert "only 3 seeds" in title_of(plotting.timeseries_figure(ts, "certified_share", ["choice.policy"]))
+
+
+# --------------------------------------------------------------------------- file formats and help
+
+
+def test_the_formats_are_those_matplotlib_writes_with_our_metadata(tmp_path):
+    plt = plotting.pyplot()
+    fig = plt.figure()
+    fig.add_subplot().plot([0, 1])
+    writable = set()
+    for fmt in fig.canvas.get_supported_filetypes():
+        try:
+            fig.savefig(tmp_path / f"probe.{fmt}", format=fmt, metadata=plotting.savefig_metadata(fmt))
+        except Exception:  # noqa: BLE001 - any failure means the format cannot be offered
+            continue
+        writable.add(fmt)
+    plt.close(fig)
+    assert writable - {"pgf"} == set(plotting.FORMATS)  # pgf needs a LaTeX installation: never offered
+    assert {"png", "svg", "pdf"} <= set(plotting.FORMATS) and "jpg" not in plotting.FORMATS
+
+
+def test_svg_and_pdf_files_carry_no_date(tmp_path):
+    """No date in the file: drawing the same data again gives the same file."""
+    import gzip
+
+    date_fields = {"svg": b"<dc:date>", "svgz": b"<dc:date>", "pdf": b"/CreationDate"}
+    for fmt, field in date_fields.items():
+        fig = plotting.pyplot().figure()
+        fig.add_subplot().plot([0, 1])
+        (path,) = plotting.save_figure(fig, tmp_path / "figure", [fmt])
+        data = gzip.decompress(path.read_bytes()) if fmt == "svgz" else path.read_bytes()
+        assert data and field not in data, fmt
+
+
+def test_save_figure_refuses_a_format_it_cannot_write(tmp_path):
+    fig = plotting.pyplot().figure()
+    with pytest.raises(plotting.PlotError, match="cannot write format 'tif'"):
+        plotting.save_figure(fig, tmp_path / "figure", ["png", "tif"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_command_writes_another_accepted_format(regimes_sweep, tmp_path):
+    plot_command.main([str(regimes_sweep), "--outcomes", "placements", "--out", str(tmp_path), "-q",
+                       "--format", "pdf"])
+    assert (tmp_path / "timeseries_placements.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_help_renders_without_markup(capsys):
+    with pytest.raises(SystemExit):
+        plot_command.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "95% confidence" in text and "%%" not in text and "``" not in text
+    assert "eps, pdf, png, ps, svg, svgz" in text

@@ -19,8 +19,8 @@ import pytest
 
 from experiments import batch
 from experiments.calibrate import CORRIDOR_ONLY, CORRIDORS, FREE
-from experiments.common import bootstrap_mean_ci
 from experiments.parameter_space import NON_STATE_LEVERS, UNCERTAINTIES, defaults
+from experiments.statistics import bootstrap_mean_ci
 from sim.config import flat_config, scenarios
 
 ROOT = Path(__file__).resolve().parents[1]
