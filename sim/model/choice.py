@@ -25,13 +25,23 @@ def gumbel_best(utility: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
     """
     if utility.size == 0:
         return np.zeros(utility.shape[0], dtype=np.int64), np.full(utility.shape[0], -np.inf, dtype=np.float32)
-    # a standard Gumbel draw is -log of a standard exponential one (one log, not two)
-    noise = rng.standard_exponential(utility.shape, dtype=np.float32)
-    np.maximum(noise, np.float32(1e-30), out=noise)
-    np.log(noise, out=noise)
+    noise = log_exponentials(rng, utility.shape)
     np.subtract(utility.astype(np.float32, copy=False), noise, out=noise)
     best = noise.argmax(axis=1)
     return best, noise[np.arange(len(best)), best]
+
+
+def log_exponentials(rng: np.random.Generator, shape) -> np.ndarray:
+    """Minus standard Gumbel noise, in float32: the log of standard exponential draws.
+
+    A standard Gumbel draw is -log of a standard exponential one (one log,
+    not two); draws are floored at 1e-30 so none is -inf. Adding a Gumbel
+    draw to a utility is subtracting one of these.
+    """
+    noise = rng.standard_exponential(shape, dtype=np.float32)
+    np.maximum(noise, np.float32(1e-30), out=noise)
+    np.log(noise, out=noise)
+    return noise
 
 
 def consideration_windows(n_options: int, size: int, rng: np.random.Generator) -> np.ndarray:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.choice import consideration_windows, gumbel_best
+from sim.model import kernels
+from sim.model.choice import consideration_windows, log_exponentials
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -144,47 +145,24 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     """
     m = model.config.market
     w = model.workers
+    rng = model.rng
     if len(searchers) == 0 or len(offer["rows"]) == 0:
         return np.full(len(searchers), -1, dtype=np.int64)
-    # what each option offers anyone else (first half) and a platform user (second half)
-    markup = m.deception_markup / (1.0 + m.deception_markup)
-    n_options = len(offer["rows"])
-    table = np.empty((3, 2 * n_options), dtype=np.float32)  # net wage, fee, placement chance
-    for is_user, suffix in ((0, "other"), (1, "user")):
-        part = slice(is_user * n_options, (is_user + 1) * n_options)
-        wage = offer["promised_wage"] * (1.0 - offer[f"deceive_prob_{suffix}"] * markup)
-        table[0, part] = wage * (1.0 - m.living_cost_share)
-        table[1, part] = (offer["fee_months"] + offer[f"hidden_prob_{suffix}"] * offer["hidden_months"]) * wage
-        table[2, part] = offer["placement_prob"]
-    windows = consideration_windows(n_options, m.consideration_set, model.rng)
-    # per window and kind of worker: rows [other x windows, user x windows]
-    by_window = table[:, np.r_[windows, windows + n_options]]
-    window = model.rng.integers(0, len(windows), len(searchers))
-    row = w.platform_user[searchers].astype(np.intp) * len(windows) + window
-    net_wage, fee, placement_prob = (by_window[field][row] for field in range(3))
-
-    # in place, in float32: this block is the model's hot path
-    borrowed = fee - w.savings[searchers].astype(np.float32)[:, None]
-    np.maximum(borrowed, 0.0, out=borrowed)
-    headroom = (m.credit_limit_months * m.dest_wage - w.debt[searchers]).astype(np.float32)[:, None]
-    refused = borrowed > headroom
-    interest = np.multiply(borrowed, borrowed, out=borrowed)  # ~ half the loan outstanding until repaid
-    interest *= np.float32(0.5 * m.interest_rate)
-    interest /= np.maximum(net_wage, np.float32(1e-9))
-    utility = np.subtract(net_wage, w.home_wage[searchers].astype(np.float32)[:, None], out=net_wage)
-    utility *= np.float32(m.contract_months)
-    utility -= fee
-    utility -= interest
-    utility *= placement_prob
-    utility *= np.float32(m.worker_choice_scale / m.dest_wage)
-    # a worker applies only where going abroad is expected to pay (participation constraint);
-    # without it, logit noise sends applicants to fees above their whole gain
-    refused |= utility < 0
-    utility[refused] = -np.inf
-    best, value = gumbel_best(utility, model.rng)
-    stay_home = -np.log(np.maximum(model.rng.standard_exponential(len(searchers), dtype=np.float32), 1e-30))
-    option = windows[window, best]
-    return np.where(stay_home >= value, -1, offer["rows"][option])
+    windows = consideration_windows(len(offer["rows"]), m.consideration_set, rng)
+    window = rng.integers(0, len(windows), len(searchers))
+    # Gumbel noise per option considered, then for staying home (choice.log_exponentials)
+    log_noise = log_exponentials(rng, (len(searchers), windows.shape[1]))
+    stay_home = log_exponentials(rng, len(searchers))
+    np.negative(stay_home, out=stay_home)
+    # the utility and the choice: one compiled loop over searchers and options (kernels.worker_choice)
+    return kernels.worker_choice(
+        offer["rows"], offer["promised_wage"], offer["fee_months"], offer["hidden_months"],
+        offer["placement_prob"], offer["deceive_prob_other"], offer["deceive_prob_user"],
+        offer["hidden_prob_other"], offer["hidden_prob_user"],
+        windows, window, searchers, w.platform_user, w.savings, w.debt, w.home_wage, log_noise, stay_home,
+        m.deception_markup / (1.0 + m.deception_markup), 1.0 - m.living_cost_share,
+        m.credit_limit_months * m.dest_wage, np.float32(0.5 * m.interest_rate),
+        np.float32(m.contract_months), np.float32(m.worker_choice_scale / m.dest_wage))
 
 
 def pay_fees(model: RecruitmentModel, placed: np.ndarray, fee: np.ndarray) -> np.ndarray:
