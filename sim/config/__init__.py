@@ -8,6 +8,8 @@
 * :mod:`sim.config.forms`: the config as nested dicts, flat dotted keys and
   JSON values, and its hash;
 * :mod:`sim.config.scenarios`: the named scenarios and their classroom notes;
+* :mod:`sim.config.keywords`: the model's Mesa-style constructor arguments
+  (``rng``, keyword levers) as one config;
 * :mod:`sim.config.paths`: where ``configs/`` is.
 
 Nothing here imports the model, the run machinery, the commands or the app.
