@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model import kernels
+
 
 def gumbel_argmax(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """For each row of ``utility`` (choosers x options), the option a logit chooser picks."""
@@ -75,12 +77,5 @@ def rank_within_groups(groups: np.ndarray, rng: np.random.Generator) -> tuple[np
     without a loop over recruiters. (A stable sort of a random permutation.)
     """
     shuffled = rng.permutation(len(groups))
-    order = shuffled[np.argsort(groups[shuffled], kind="stable")]
-    sorted_groups = groups[order]
-    n = len(order)
-    if n == 0:
-        return order, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
-    lengths = np.diff(np.r_[starts, n])
-    rank = np.arange(n) - np.repeat(starts, lengths)
-    return order, rank
+    # a stable sort by group of the shuffled items (kernels.order_by_group: a counting sort)
+    return kernels.order_by_group(shuffled, groups)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.choice import consideration_windows, gumbel_argmax, rank_within_groups
+from sim.model import kernels
+from sim.model.choice import consideration_windows, log_exponentials
 from sim.model.recruiters import (
     PUBLIC,
     PUBLIC_ROW,
@@ -83,8 +84,7 @@ class Employer(mesa.Agent):
 def count_filled(model: RecruitmentModel) -> None:
     """How many of each employer's positions are held by a worker abroad."""
     w = model.workers
-    abroad = w.employer[w.status == ABROAD]
-    model.employers.filled = np.bincount(abroad, minlength=model.employers.n)[: model.employers.n]
+    model.employers.filled = kernels.count_by(w.employer, w.status, ABROAD, model.employers.n)
 
 
 def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
@@ -157,22 +157,17 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     pending = np.arange(len(vacancy_employer))
     for _ in range(ORDER_ROUNDS):
         # recruiters with no spare capacity turn orders away: employers ask elsewhere next round
-        full = spare[rows[windows]] <= 0
-        utility = np.where(brand[pending][:, None], branded[window[pending]], plain[window[pending]])
-        utility[full[window[pending]]] = -np.inf
-        reachable = np.isfinite(utility).any(axis=1)
-        pending, utility = pending[reachable], utility[reachable]
+        pending, utility = kernels.employer_round_utility(pending, window, windows, rows, spare, brand,
+                                                          plain, branded)
         if len(pending) == 0:
             break
-        chosen = rows[windows[window[pending], gumbel_argmax(utility, model.rng)]]
-        requests += np.bincount(chosen, minlength=r.n)[: r.n]
-        order, rank = rank_within_groups(chosen, model.rng)
-        taken = rank < spare[chosen[order]]
-        took = order[taken]
-        accepted_emp.append(vacancy_employer[pending[took]])
-        accepted_rec.append(chosen[took])
-        spare -= np.bincount(chosen[took], minlength=r.n)[: r.n]
-        pending = pending[order[~taken]]
+        # the draws of choice.gumbel_argmax, then of choice.rank_within_groups
+        log_noise = log_exponentials(model.rng, utility.shape)
+        shuffled = model.rng.permutation(len(pending))
+        took_emp, took_rec, pending = kernels.employer_round_take(
+            pending, utility, log_noise, shuffled, window, windows, rows, spare, requests, vacancy_employer)
+        accepted_emp.append(took_emp)
+        accepted_rec.append(took_rec)
     r.orders[: r.n] = requests
     return np.concatenate(accepted_emp), np.concatenate(accepted_rec)
 

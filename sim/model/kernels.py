@@ -36,6 +36,18 @@ F32 = np.float32
 
 
 @kernel
+def minimum(a, b):
+    """``np.minimum`` of two scalars: nan if either is nan (Python's ``min`` is not)."""
+    return a if a < b or np.isnan(a) else b
+
+
+@kernel
+def maximum(a, b):
+    """``np.maximum`` of two scalars: nan if either is nan."""
+    return a if a > b or np.isnan(a) else b
+
+
+@kernel
 def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob,
                   deceive_other, deceive_user, hidden_other, hidden_user,
                   windows, window, searchers, platform_user, savings, debt, home_wage,
@@ -119,3 +131,303 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
                     break
         out[i] = -1 if stay_home[i] >= best_value else rows[windows[w, best]]
     return out
+
+
+@kernel
+def order_by_group(shuffled, groups):
+    """Items ordered by group, keeping the order of ``shuffled`` within a group; and each one's rank there.
+
+    Replaces ``shuffled[np.argsort(groups[shuffled], kind="stable")]`` and
+    the ranks computed from it in :func:`sim.model.choice.rank_within_groups`:
+    a stable sort by an integer key is a counting sort, linear in the items
+    and the range of keys, where argsort costs n log n.
+    """
+    n = len(shuffled)
+    order = np.empty(n, np.int64)
+    rank = np.empty(n, np.int64)
+    if n == 0:
+        return order, rank
+    low, high = groups[0], groups[0]
+    for g in groups:
+        low, high = min(low, g), max(high, g)
+    start = np.zeros(high - low + 2, np.int64)  # where each group's items begin in ``order``
+    for g in groups:
+        start[g - low + 1] += 1
+    for g in range(1, len(start)):
+        start[g] += start[g - 1]
+    for item in shuffled:
+        g = groups[item] - low
+        position = start[g]
+        order[position] = item
+        start[g] += 1
+    # ranks: 0, 1, ... within each run of equal groups
+    for position in range(n):
+        same = position > 0 and groups[order[position]] == groups[order[position - 1]]
+        rank[position] = rank[position - 1] + 1 if same else 0
+    return order, rank
+
+
+@kernel
+def employer_round_utility(pending, window, windows, rows, spare, brand, plain, branded):
+    """One round of job orders: the vacancies that can still reach a recruiter, and their utilities.
+
+    Replaces, in :func:`sim.model.employers.place_job_orders`, the masking of
+    recruiters with no spare capacity (``-inf``), the choice between the plain
+    and the brand-committed utility, and the filter of vacancies with at
+    least one finite option; the utility is cast to float32 as
+    :func:`sim.model.choice.gumbel_best` did.
+
+    Returns:
+        (the reachable ones among ``pending``, their utilities: n x size, float32).
+    """
+    size = windows.shape[1]
+    keep = np.empty(len(pending), np.int64)
+    utility = np.empty((len(pending), size), np.float32)
+    kept = 0
+    for p in pending:
+        w = window[p]
+        reachable = False
+        for j in range(size):
+            value = branded[w, j] if brand[p] else plain[w, j]
+            if spare[rows[windows[w, j]]] <= 0:
+                value = -np.inf  # recruiters with no spare capacity turn orders away
+            reachable |= np.isfinite(value)
+            utility[kept, j] = value
+        if reachable:
+            keep[kept] = p
+            kept += 1
+    return keep[:kept], utility[:kept]
+
+
+@kernel
+def employer_round_take(pending, utility, log_noise, shuffled, window, windows, rows, spare, requests,
+                        vacancy_employer):
+    """One round of job orders: each vacancy's choice, and the orders recruiters accept.
+
+    Replaces the rest of a round in :func:`sim.model.employers.place_job_orders`:
+    the Gumbel argmax, counting the requests, each recruiter taking orders
+    in random order (``shuffled``, as :func:`sim.model.choice.rank_within_groups`
+    drew it) up to its spare capacity. ``spare`` and ``requests`` are updated
+    in place.
+
+    Returns:
+        (employer, recruiter) of each accepted order, and the vacancies still pending.
+    """
+    chosen = np.empty(len(pending), np.int64)
+    for i in range(len(pending)):
+        best, best_value = 0, utility[i, 0] - log_noise[i, 0]
+        for j in range(1, utility.shape[1]):
+            value = utility[i, j] - log_noise[i, j]
+            if np.isnan(best_value):
+                break  # numpy's argmax: the first nan
+            if value > best_value or np.isnan(value):
+                best, best_value = j, value
+        chosen[i] = rows[windows[window[pending[i]], best]]
+        requests[chosen[i]] += 1
+    order, rank = order_by_group(shuffled, chosen)
+    taken_emp = np.empty(len(order), np.int64)
+    taken_rec = np.empty(len(order), np.int64)
+    still = np.empty(len(order), np.int64)
+    n_taken = n_still = 0
+    for position in range(len(order)):
+        item = order[position]
+        recruiter = chosen[item]
+        if rank[position] < spare[recruiter]:
+            taken_emp[n_taken] = vacancy_employer[pending[item]]
+            taken_rec[n_taken] = recruiter
+            n_taken += 1
+        else:
+            still[n_still] = pending[item]
+            n_still += 1
+    for k in range(n_taken):
+        spare[taken_rec[k]] -= 1
+    return taken_emp[:n_taken], taken_rec[:n_taken], still[:n_still]
+
+
+@kernel
+def match_orders(applicants, chosen, order_employer, order_recruiter, capacity, applicant_shuffled,
+                 order_shuffled):
+    """Which applicants each recruiter places, and in which of its job orders.
+
+    Replaces the body of :func:`sim.model.placement.match`: counting
+    applicants and accepted orders per recruiter, taking each recruiter's
+    applicants in random order (``applicant_shuffled``) up to
+    ``min(orders, capacity)``, and giving its k-th placed applicant its k-th
+    order, orders in random order (``order_shuffled``); both orders as
+    :func:`sim.model.choice.rank_within_groups` drew them.
+
+    Returns:
+        (applicants per recruiter, orders per recruiter, and for each
+        placement: worker, recruiter, employer).
+    """
+    n = len(capacity)
+    applicant_count = np.zeros(n, np.int64)
+    for recruiter in chosen:
+        applicant_count[recruiter] += 1
+    order_count = np.zeros(n, np.int64)
+    for recruiter in order_recruiter:
+        order_count[recruiter] += 1
+    first_order = np.zeros(n, np.int64)  # where each recruiter's orders begin, orders sorted by recruiter
+    for recruiter in range(1, n):
+        first_order[recruiter] = first_order[recruiter - 1] + order_count[recruiter - 1]
+    app_order, app_rank = order_by_group(applicant_shuffled, chosen)
+    by_recruiter, _ = order_by_group(order_shuffled, order_recruiter)
+    workers = np.empty(len(app_order), np.int64)
+    recruiters = np.empty(len(app_order), np.int64)
+    employers = np.empty(len(app_order), np.int64)
+    placed = 0
+    for position in range(len(app_order)):
+        item = app_order[position]
+        recruiter = chosen[item]
+        rank = app_rank[position]
+        if rank < min(order_count[recruiter], capacity[recruiter]):
+            workers[placed] = applicants[item]
+            recruiters[placed] = recruiter
+            employers[placed] = order_employer[by_recruiter[first_order[recruiter] + rank]]
+            placed += 1
+    return applicant_count, order_count, workers[:placed], recruiters[:placed], employers[:placed]
+
+
+@kernel
+def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, public, recruiter_price,
+                    deceives, public_employer_fee, placement_cost, cap, month, contract_months,
+                    savings, debt, status, recruiter, employer, wage, fee_paid, placed_step, months_left,
+                    violation, detected, spell_gain, migrations, cash, recruitment_cost, abroad,
+                    illegal_fee, deceived, hidden_fee):
+    """The fees, prices and new contracts of this month's placements.
+
+    Replaces the per-placement arithmetic of :func:`sim.model.placement.settle`
+    and :func:`sim.model.workers.pay_fees` (the sums for the ledger stay in
+    numpy): fee, savings spent and loan taken, the employer's price, each
+    recruiter's cash and each employer's recruitment cost (accumulated in
+    placement order, as ``np.bincount`` does), the violations recorded, and
+    the worker's new contract. Worker and recruiter arrays change in place;
+    ``cap`` is nan when no cap applies.
+
+    Returns:
+        Per placement: wage, fee, borrowed, employer price.
+    """
+    k = len(workers)
+    wage_out = np.empty(k)
+    fee_out = np.empty(k)
+    borrowed_out = np.empty(k)
+    price_out = np.empty(k)
+    cash_in = np.zeros(len(cash))
+    cost_in = np.zeros(len(recruitment_cost))
+    for i in range(k):
+        worker, rec, emp = workers[i], recs[i], employers[i]
+        wage_i = employer_wage[emp]
+        months = open_fee[rec] + hidden[rec]
+        fee = months * wage_i
+        from_savings = minimum(savings[worker], fee)
+        borrowed = fee - from_savings
+        savings[worker] -= from_savings
+        debt[worker] += borrowed
+        price = public_employer_fee if public[i] else recruiter_price[rec]
+        cash_in[rec] += fee + price - placement_cost
+        cost_in[emp] += price
+        v = 0
+        if not np.isnan(cap) and not public[i] and months > cap + 1e-9:
+            v |= illegal_fee
+        if deceives[rec] and not public[i]:
+            v |= deceived
+        if hidden[rec] > 0:
+            v |= hidden_fee
+        status[worker] = abroad
+        recruiter[worker] = rec
+        employer[worker] = emp
+        wage[worker] = wage_i
+        fee_paid[worker] = fee
+        placed_step[worker] = month
+        months_left[worker] = contract_months
+        violation[worker] = v
+        detected[worker] = False
+        spell_gain[worker] = -fee
+        migrations[worker] += 1
+        wage_out[i], fee_out[i], borrowed_out[i], price_out[i] = wage_i, fee, borrowed, price
+    for row in range(len(cash)):
+        cash[row] += cash_in[row]
+    for row in range(len(recruitment_cost)):
+        recruitment_cost[row] += cost_in[row]
+    return wage_out, fee_out, borrowed_out, price_out
+
+
+@kernel
+def earn_and_repay(status, wage, home_wage, savings, debt, spell_gain, abroad_status, keep_share,
+                   home_saving_rate, interest_rate, credit_line, remittance_share):
+    """A month of earnings, interest, repayment, write-offs and family spending, for every worker.
+
+    Replaces the array arithmetic of :func:`sim.model.workers.earn_and_repay`
+    (about twenty numpy passes over the workers, debtors and workers abroad)
+    with one pass; the operations on each worker are the same, in the same
+    order. ``savings``, ``debt`` and ``spell_gain`` change in place.
+
+    Returns:
+        What the ledger sums, in the numpy version's order: income (every
+        worker), then interest, repayment and write-off (each debtor, by id),
+        then family spending (each worker abroad, by id).
+    """
+    n = len(status)
+    income = np.empty(n)
+    n_debtors = n_abroad = 0
+    for i in range(n):
+        n_debtors += debt[i] > 0
+        n_abroad += status[i] == abroad_status
+    interest = np.empty(n_debtors)
+    repaid = np.empty(n_debtors)
+    written_off = np.empty(n_debtors)
+    spent = np.empty(n_abroad)
+    d = a = 0  # next debtor, next worker abroad
+    for i in range(n):
+        abroad = status[i] == abroad_status
+        income[i] = wage[i] * keep_share if abroad else home_wage[i] * home_saving_rate
+        savings[i] += income[i]
+        repay = 0.0
+        owed_interest = 0.0
+        debtor = debt[i] > 0
+        if debtor:  # only debtors pay interest and repay
+            owed = debt[i]
+            owed_interest = owed * interest_rate
+            owed += owed_interest
+            repay = minimum(owed, savings[i])
+            owed -= repay
+            savings[i] -= repay
+            # lenders write off, for workers at home, what lies beyond the credit line
+            write_off = 0.0 if abroad else maximum(owed - credit_line, 0.0)
+            owed -= write_off
+            debt[i] = owed
+            interest[d], repaid[d], written_off[d] = owed_interest, repay, write_off
+            d += 1
+        if abroad:  # the family at home lives on part of what is left after repayment
+            spent[a] = remittance_share * maximum(income[i] - repay, 0.0)
+            savings[i] -= spent[a]
+            spell_gain[i] += income[i] - home_wage[i]
+            if debtor:
+                spell_gain[i] -= owed_interest
+            a += 1
+    return income, interest, repaid, written_off, spent
+
+
+@kernel
+def count_by(values, mask_values, wanted, n):
+    """``np.bincount(values[mask_values == wanted], minlength=n)[:n]``, in one pass and no temporaries."""
+    counts = np.zeros(n, np.int64)
+    for i in range(len(values)):
+        if mask_values[i] == wanted and values[i] < n:
+            counts[values[i]] += 1
+    return counts
+
+
+@kernel
+def searchers(status, blacklisted_until, draws, at_home, month, search_prob):
+    """Workers at home, not blacklisted, whose draw is below ``search_prob``, by id.
+
+    Replaces the masks and ``np.flatnonzero`` of :func:`sim.model.workers.find_searchers`.
+    """
+    found = np.empty(len(status), np.int64)
+    k = 0
+    for i in range(len(status)):
+        # without branches: which workers search is random, so a branch would be mispredicted often
+        found[k] = i
+        k += (status[i] == at_home) & (blacklisted_until[i] <= month) & (draws[i] < search_prob)
+    return found[:k]

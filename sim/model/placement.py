@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.choice import rank_within_groups
+from sim.model import kernels
 from sim.model.recruiters import (
     CERTIFIED,
     FEE_CHARGING,
@@ -23,7 +23,7 @@ from sim.model.recruiters import (
     charged_months,
     placement_capacity,
 )
-from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, pay_fees
+from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -55,48 +55,45 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
     """Fill job orders from applicants and settle the payments of every placement."""
     r = model.recruiters
     n = r.n
-    rng = model.rng
-    r.applicants[:n] = np.bincount(chosen, minlength=n)[:n]
-    accepted = np.bincount(order_recruiter, minlength=n)[:n]  # never above capacity (see place_job_orders)
-    slots = np.minimum(accepted, placement_capacity(model))
     if len(applicants) == 0 or len(order_employer) == 0:
+        r.applicants[:n] = np.bincount(chosen, minlength=n)[:n]
         r.placements[:n] = 0
         return Placements.empty()
-
-    # applicants in random order within each recruiter; the first `slots` are placed
-    app_order, app_rank = rank_within_groups(chosen, rng)
-    placed_sorted = app_rank < slots[chosen[app_order]]
-    workers = applicants[app_order][placed_sorted]
-    recs = chosen[app_order][placed_sorted]
-    rank = app_rank[placed_sorted]
-    # the k-th placed worker of a recruiter takes its k-th job order (orders in random order)
-    ord_order, _ = rank_within_groups(order_recruiter, rng)
-    start = np.r_[0, np.cumsum(accepted)][:n]
-    employers = order_employer[ord_order][start[recs] + rank]
-
+    # applicants in random order within each recruiter, and orders too (choice.rank_within_groups);
+    # the first min(orders, capacity) applicants are placed, the k-th in the k-th order
+    applicant_shuffled = model.rng.permutation(len(chosen))
+    order_shuffled = model.rng.permutation(len(order_recruiter))
+    r.applicants[:n], accepted, workers, recs, employers = kernels.match_orders(
+        applicants, chosen, order_employer, order_recruiter, placement_capacity(model),
+        applicant_shuffled, order_shuffled)  # accepted orders: never above capacity (place_job_orders)
     placed = settle(model, workers, recs, employers)
     r.placements[:n] = np.bincount(recs, minlength=n)[:n]
     return placed
 
 
 def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, employers: np.ndarray) -> Placements:
-    """Pay fees, prices, kickbacks and placement costs; start the workers' contracts."""
+    """Pay fees, prices, kickbacks and placement costs; start the workers' contracts.
+
+    The per-placement work is one compiled loop (:func:`sim.model.kernels.start_contracts`);
+    the ledger's totals are summed here.
+    """
     cfg = model.config
     r = model.recruiters
     w = model.workers
     ledger = model.ledger
     n = r.n
-    wage = model.employers.wage[employers]
     open_fee, hidden = charged_months(model)
-    fee = (open_fee[recs] + hidden[recs]) * wage
-    borrowed = pay_fees(model, workers, fee)
-
     public = r.kind[recs] == PUBLIC
-    price = np.where(public, cfg.policy.public_employer_fee, r.price[recs])
+    cap = cfg.policy.fee_cap_months
+    wage, fee, borrowed, price = kernels.start_contracts(
+        workers, recs, employers, model.employers.wage, open_fee, hidden, public, r.price, r.deceives,
+        cfg.policy.public_employer_fee, cfg.market.placement_cost, np.nan if cap is None else cap,
+        model.month, cfg.market.contract_months,
+        w.savings, w.debt, w.status, w.recruiter, w.employer, w.wage, w.fee_paid, w.placed_step, w.months_left,
+        w.violation, w.detected, w.spell_gain, w.migrations, r.cash[:n], model.employers.recruitment_cost,
+        ABROAD, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE)
+    model.ledger.note("loans", borrowed.sum())
     cost = np.full(len(recs), cfg.market.placement_cost)
-    # money per recruiter row: fees in, employer price in (or kickback out), placement cost out
-    r.cash[:n] += np.bincount(recs, weights=fee + price - cost, minlength=n)[:n]
-    model.employers.recruitment_cost += np.bincount(employers, weights=price, minlength=model.employers.n)
     private = ~public
     ledger.transfer("workers", "recruiters", fee[private].sum(), "fees")
     ledger.transfer("workers", "public_channel", fee[public].sum(), "public_fees")
@@ -105,27 +102,7 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     ledger.transfer("employers", "public_channel", price[public].sum(), "public_service_fees")
     ledger.transfer("recruiters", "outside", cost[private].sum(), "placement_costs")
     ledger.transfer("public_channel", "outside", cost[public].sum(), "placement_costs")
-
-    cap = cfg.policy.fee_cap_months
-    months = open_fee[recs] + hidden[recs]
-    violation = np.zeros(len(recs), dtype=np.int8)
-    if cap is not None:
-        violation |= np.where(~public & (months > cap + 1e-9), ILLEGAL_FEE, 0).astype(np.int8)
-    violation |= np.where(r.deceives[recs] & ~public, DECEIVED, 0).astype(np.int8)
-    violation |= np.where(hidden[recs] > 0, HIDDEN_FEE, 0).astype(np.int8)
-
-    w.status[workers] = ABROAD
-    w.recruiter[workers] = recs
-    w.employer[workers] = employers
-    w.wage[workers] = wage
-    w.fee_paid[workers] = fee
-    w.placed_step[workers] = model.month
-    w.months_left[workers] = cfg.market.contract_months
-    w.violation[workers] = violation
-    w.detected[workers] = False
-    w.spell_gain[workers] = -fee
-    w.migrations[workers] += 1
-    hear_about(model, recs, fee > 0, (violation & DECEIVED) > 0)
+    hear_about(model, recs, fee > 0, (w.violation[workers] & DECEIVED) > 0)
     return Placements(workers, recs, employers, wage, fee, borrowed, price)
 
 

@@ -120,9 +120,9 @@ class Worker(mesa.Agent):
 def find_searchers(model: RecruitmentModel) -> np.ndarray:
     """Workers at home, not blacklisted, who look for a job abroad this month."""
     w = model.workers
-    idle = (w.status == AT_HOME) & (w.blacklisted_until <= model.month)
-    looking = model.rng.random(w.n) < model.config.market.search_prob
-    return np.flatnonzero(idle & looking)
+    draws = model.rng.random(w.n)  # one per worker, searching or not
+    return kernels.searchers(w.status, w.blacklisted_until, draws, AT_HOME, model.month,
+                             model.config.market.search_prob)
 
 
 def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dict) -> np.ndarray:
@@ -165,21 +165,6 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
         np.float32(m.contract_months), np.float32(m.worker_choice_scale / m.dest_wage))
 
 
-def pay_fees(model: RecruitmentModel, placed: np.ndarray, fee: np.ndarray) -> np.ndarray:
-    """Workers pay ``fee`` from savings and borrow the rest from informal lenders.
-
-    Returns how much each borrowed. The loan goes straight to the fee, so in
-    the ledger the lender lends to the worker and the worker pays the fee.
-    """
-    w = model.workers
-    from_savings = np.minimum(w.savings[placed], fee)
-    borrowed = fee - from_savings
-    w.savings[placed] -= from_savings
-    w.debt[placed] += borrowed
-    model.ledger.note("loans", borrowed.sum())
-    return borrowed
-
-
 def bondage_mask(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     """Which of the workers ``rows`` (abroad) are in debt bondage.
 
@@ -209,34 +194,12 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     m = model.config.market
     w = model.workers
     ledger = model.ledger
-    abroad = np.flatnonzero(w.status == ABROAD)
-    income = w.home_wage * m.home_saving_rate
-    income[abroad] = w.wage[abroad] * (1.0 - m.living_cost_share)
-    w.savings += income
+    # one compiled pass over the workers (kernels.earn_and_repay); the ledger's totals are summed here
+    income, interest, repaid, written_off, spent = kernels.earn_and_repay(
+        w.status, w.wage, w.home_wage, w.savings, w.debt, w.spell_gain, ABROAD, 1.0 - m.living_cost_share,
+        m.home_saving_rate, m.interest_rate, m.credit_limit_months * m.dest_wage, m.remittance_share)
     ledger.transfer("outside", "workers", income.sum(), "earnings")
-
-    # only debtors pay interest and repay (most workers owe nothing: skip them)
-    debtors = np.flatnonzero(w.debt > 0)
-    debt = w.debt[debtors]
-    interest = debt * m.interest_rate
-    debt += interest
     ledger.transfer("workers", "lenders", interest.sum(), "interest")
-    repay = np.minimum(debt, w.savings[debtors])
-    debt -= repay
-    w.savings[debtors] -= repay
-    ledger.note("repayments", repay.sum())
-    at_home = w.status[debtors] != ABROAD
-    excess = np.where(at_home, np.maximum(debt - m.credit_limit_months * m.dest_wage, 0.0), 0.0)
-    debt -= excess
-    ledger.transfer("lenders", "workers", excess.sum(), "write_offs")
-    w.debt[debtors] = debt
-
-    # the family at home lives on part of what is left after repayment (remittances spent)
-    repaid = np.zeros(w.n)
-    repaid[debtors] = repay
-    spent = m.remittance_share * np.maximum(income[abroad] - repaid[abroad], 0.0)
-    w.savings[abroad] -= spent
+    ledger.note("repayments", repaid.sum())
+    ledger.transfer("lenders", "workers", written_off.sum(), "write_offs")
     ledger.transfer("workers", "outside", spent.sum(), "family_consumption")
-
-    w.spell_gain[abroad] += income[abroad] - w.home_wage[abroad]
-    w.spell_gain[debtors[~at_home]] -= interest[~at_home]

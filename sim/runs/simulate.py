@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,16 +34,26 @@ class RunResult:
     wall_seconds: float
 
 
-def simulate(config: RecruitsimConfig) -> RunResult:
+def simulate(config: RecruitsimConfig, *, worker_agents: bool = False) -> RunResult:
     """Build the model from ``config``, run ``config.run.steps`` months, return its outcomes.
 
     The config must already be validated (:func:`sim.config.validate`); the
     seed in it is the only source of randomness, so equal configs give equal
     results.
+
+    Args:
+        worker_agents: build the per-worker Mesa agents (``run.worker_agents``).
+            Off by default: only the outcomes leave this function, and
+            nothing the model computes reads those agents (they are views of
+            the worker table), so sweeps would pay for thousands of objects
+            per run (about a tenth of a default run) for nothing. The
+            outcomes are the same either way.
     """
     from sim.model import RecruitmentModel  # heavy (mesa, numpy): imported only to run
 
     start = time.perf_counter()
+    if config.run.worker_agents and not worker_agents:
+        config = replace(config, run=replace(config.run, worker_agents=False))
     model = RecruitmentModel(config)
     model.run_model()
     timeseries = model.timeseries()
