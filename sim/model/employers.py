@@ -126,17 +126,18 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     res_emp, res_rec = res_emp[keep], res_rec[keep]
     reserved = np.bincount(res_emp, minlength=e.n)[: e.n]
     open_vacancies = np.maximum(vacancies - reserved, 0)
-    rows = np.flatnonzero(r.active[: r.n])
-    if cfg.policy.public_capacity == 0:
-        rows = rows[r.kind[rows] != PUBLIC]
+    rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
     vacancy_employer = np.repeat(np.arange(e.n), open_vacancies)
-    # vacancies of employers bound to the public channel go there first, up to its capacity
-    bound = np.flatnonzero(e.public_bound[vacancy_employer])
-    to_public = model.rng.permutation(bound)[: cfg.policy.public_capacity]
-    public_emp = vacancy_employer[to_public]
-    vacancy_employer = np.delete(vacancy_employer, to_public)
-    res_emp = np.r_[res_emp, public_emp]
-    res_rec = np.r_[res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)]
+    if e.public_bound.any():  # (without any, the draw below draws nothing: skip it all)
+        # vacancies of employers bound to the public channel go there first, up to its capacity
+        bound = np.flatnonzero(e.public_bound[vacancy_employer])
+        to_public = model.rng.permutation(bound)[: cfg.policy.public_capacity]
+        public_emp = vacancy_employer[to_public]
+        rest = np.ones(len(vacancy_employer), dtype=bool)
+        rest[to_public] = False
+        vacancy_employer = vacancy_employer[rest]
+        res_emp = np.concatenate([res_emp, public_emp])
+        res_rec = np.concatenate([res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)])
     requests = np.bincount(res_rec, minlength=r.n)[: r.n]
     spare = placement_capacity(model) - requests
     if len(rows) == 0 or len(vacancy_employer) == 0:

@@ -60,6 +60,10 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
     per-window gathers, the utility matrix (loan refused beyond the credit
     line, interest on the loan, participation constraint) and
     :func:`sim.model.choice.gumbel_best` plus the stay-home comparison.
+    Noise comes for every option considered, refused or not, as the numpy
+    version drew it: on the calibrated model a searcher can take 80-95% of
+    the options it considers, so drawing only for those would save little
+    and would change the random stream.
 
     Args:
         rows, promised_wage, ... hidden_user: the options, as in
@@ -79,57 +83,48 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
     Returns:
         The chosen recruiter row per searcher (-1: stays home).
     """
-    n_options = len(rows)
-    # per option (anyone else's view, then a platform user's): net wage, fee, placement chance
-    table = np.empty((2 * n_options, 3), np.float32)
+    n_windows, size = windows.shape
+    # per window and kind of worker (rows: anyone else's windows, then a platform user's), so that the
+    # loop over a searcher's options reads three contiguous rows and has no branch: it vectorises
+    net_wage = np.empty((2 * n_windows, size), np.float32)
+    fee = np.empty((2 * n_windows, size), np.float32)
+    chance = np.empty((2 * n_windows, size), np.float32)
     for is_user in range(2):
-        for k in range(n_options):
-            deceive = deceive_user[k] if is_user else deceive_other[k]
-            hidden = hidden_user[k] if is_user else hidden_other[k]
-            wage = promised_wage[k] * (1.0 - deceive * markup)
-            column = is_user * n_options + k
-            table[column, 0] = wage * keep_share
-            table[column, 1] = (fee_months[k] + hidden * hidden_months) * wage
-            table[column, 2] = placement_prob[k]
-    tiny = F32(1e-9)
-    zero = F32(0.0)
+        for w in range(n_windows):
+            for j in range(size):
+                k = windows[w, j]
+                deceive = deceive_user[k] if is_user else deceive_other[k]
+                hidden = hidden_user[k] if is_user else hidden_other[k]
+                wage = promised_wage[k] * (1.0 - deceive * markup)
+                net_wage[is_user * n_windows + w, j] = wage * keep_share
+                fee[is_user * n_windows + w, j] = (fee_months[k] + hidden * hidden_months) * wage
+                chance[is_user * n_windows + w, j] = placement_prob[k]
+    tiny, zero, minus_inf = F32(1e-9), F32(0.0), F32(-np.inf)
+    value = np.empty(size, np.float32)
     out = np.empty(len(searchers), np.int64)
     for i in range(len(searchers)):
         worker = searchers[i]
-        base = n_options if platform_user[worker] else 0
-        savings_i = F32(savings[worker])
+        row = window[i] + (n_windows if platform_user[worker] else 0)
+        savings_i, home = F32(savings[worker]), F32(home_wage[worker])
         headroom = F32(credit_line - debt[worker])
-        home = F32(home_wage[worker])
-        w = window[i]
-        # numpy's argmax over the row: the first maximum (or the first nan); with every option
-        # refused (-inf) it is the first one, at -inf. A refused option is -inf whatever its noise
-        # (the noise is finite), so it can never be the maximum and is skipped.
-        best, best_value = 0, F32(-np.inf)
-        for j in range(windows.shape[1]):
-            column = base + windows[w, j]
-            fee = table[column, 1]
-            borrowed = fee - savings_i
-            if borrowed < zero:
-                borrowed = zero
-            if borrowed > headroom:
-                continue  # lenders refuse a loan past the credit line
-            net_wage = table[column, 0]
-            placement_chance = table[column, 2]
-            gain = (net_wage - home) * months - fee
-            if gain * placement_chance * scale < zero:
-                # the utility below is this less interest (>= 0), times the same factors: rounding is
-                # monotonic, so it is negative too and the option is refused; skip the division
-                continue
-            interest = borrowed * borrowed * half_rate / (tiny if net_wage < tiny else net_wage)
-            utility = (gain - interest) * placement_chance * scale
-            if utility < zero:
-                continue  # going abroad would not pay (participation constraint)
-            value = utility - log_noise[i, j]
-            if not value <= best_value:  # greater, or nan: numpy's argmax stops at the first nan
-                best, best_value = j, value
-                if np.isnan(value):
-                    break
-        out[i] = -1 if stay_home[i] >= best_value else rows[windows[w, best]]
+        for j in range(size):
+            wage_j, fee_j = net_wage[row, j], fee[row, j]
+            borrowed = fee_j - savings_i
+            borrowed = borrowed if not borrowed < zero else zero  # np.maximum (keeps a nan)
+            interest = borrowed * borrowed * half_rate / (wage_j if not wage_j < tiny else tiny)
+            utility = (((wage_j - home) * months - fee_j) - interest) * chance[row, j] * scale
+            # lenders refuse a loan past the credit line; a worker goes only where going pays
+            refused = borrowed > headroom or utility < zero
+            value[j] = (minus_inf if refused else utility) - log_noise[i, j]
+        # numpy's argmax: the first maximum, or the first nan
+        best, best_value = 0, value[0]
+        if not np.isnan(best_value):
+            for j in range(1, size):
+                if not value[j] <= best_value:
+                    best, best_value = j, value[j]
+                    if np.isnan(best_value):
+                        break
+        out[i] = -1 if stay_home[i] >= best_value else rows[windows[window[i], best]]
     return out
 
 
@@ -431,3 +426,41 @@ def searchers(status, blacklisted_until, draws, at_home, month, search_prob):
         found[k] = i
         k += (status[i] == at_home) & (blacklisted_until[i] <= month) & (draws[i] < search_prob)
     return found[:k]
+
+
+@kernel
+def rows_of_kind(active, kind, n, wanted, exclude):
+    """Active rows among the first ``n`` whose kind is ``wanted`` (or, with ``exclude``, is not).
+
+    Replaces ``np.flatnonzero(active[:n] & (kind[:n] == wanted))`` (``!=``
+    with ``exclude``): a recruiter-level mask asked for many times a month.
+    """
+    found = np.empty(n, np.int64)
+    k = 0
+    for row in range(n):
+        if active[row] and ((kind[row] != wanted) if exclude else (kind[row] == wanted)):
+            found[k] = row
+            k += 1
+    return found[:k]
+
+
+@kernel
+def charged_months(kind, fee_months, overcharges, fee_charging, certified, public, has_cap, cap,
+                   public_fee_months, market_fee):
+    """What each recruiter row charges a worker, in months of wage: (open fee, hidden fee).
+
+    Replaces the ``np.where`` chain of :func:`sim.model.recruiters.charged_months`.
+    """
+    n = len(kind)
+    open_fee = np.zeros(n)
+    hidden = np.zeros(n)
+    for row in range(n):
+        if kind[row] == fee_charging:
+            open_fee[row] = fee_months[row]
+            if has_cap and not overcharges[row]:
+                open_fee[row] = minimum(fee_months[row], cap)
+        elif kind[row] == public:
+            open_fee[row] = public_fee_months
+        elif kind[row] == certified and overcharges[row]:
+            hidden[row] = market_fee
+    return open_fee, hidden

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model import kernels
 from sim.model.choice import fermi
 
 if TYPE_CHECKING:
@@ -76,7 +77,11 @@ class RecruiterTable:
 
     def private_active(self) -> np.ndarray:
         """Rows of active private recruiters (the public channel excluded)."""
-        return np.flatnonzero(self.active[: self.n] & (self.kind[: self.n] != PUBLIC))
+        return kernels.rows_of_kind(self.active, self.kind, self.n, PUBLIC, True)
+
+    def active_of_kind(self, kind: int) -> np.ndarray:
+        """Rows of active recruiters of one kind."""
+        return kernels.rows_of_kind(self.active, self.kind, self.n, kind, False)
 
 
 class Recruiter(mesa.Agent):
@@ -165,9 +170,10 @@ def placement_capacity(model: RecruitmentModel) -> np.ndarray:
 def market_fee_months(model: RecruitmentModel) -> float:
     """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides."""
     r = model.recruiters
-    rows = r.private_active()
-    fc = rows[r.kind[rows] == FEE_CHARGING]
-    return float(r.fee_months[fc].mean()) if len(fc) else float(r.fee_months[rows].mean()) if len(rows) else 0.0
+    rows = r.active_of_kind(FEE_CHARGING)
+    if len(rows) == 0:
+        rows = r.private_active()
+    return float(np.add.reduce(r.fee_months[rows]) / len(rows)) if len(rows) else 0.0  # the mean, as .mean()
 
 
 def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
@@ -181,14 +187,11 @@ def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     """
     r = model.recruiters
     n = r.n
-    kind, fee = r.kind[:n], r.fee_months[:n]
-    cap = model.config.policy.fee_cap_months
-    open_fee = np.where(kind == FEE_CHARGING, fee, 0.0)
-    if cap is not None:
-        open_fee = np.where((kind == FEE_CHARGING) & ~r.overcharges[:n], np.minimum(open_fee, cap), open_fee)
-    open_fee = np.where(kind == PUBLIC, model.config.policy.public_fee_months, open_fee)
-    hidden = np.where((kind == CERTIFIED) & r.overcharges[:n], market_fee_months(model), 0.0)
-    return open_fee, hidden
+    policy = model.config.policy
+    cap = policy.fee_cap_months
+    return kernels.charged_months(r.kind[:n], r.fee_months[:n], r.overcharges[:n], FEE_CHARGING, CERTIFIED, PUBLIC,
+                                  cap is not None, 0.0 if cap is None else cap, policy.public_fee_months,
+                                  market_fee_months(model))
 
 
 def offers_to_workers(model: RecruitmentModel) -> dict:
