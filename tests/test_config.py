@@ -179,12 +179,12 @@ def test_primary_config_keeps_outputs_out_of_the_source_tree():
 def test_errors_in_a_yaml_file_name_the_file(tmp_path, monkeypatch):
     import shutil
 
-    import sim.config.checks
+    import sim.config.paths
 
     configs = tmp_path / "configs"
     shutil.copytree(CONFIG_DIR, configs)
     (configs / "scenario" / "broken.yaml").write_text("# @package _global_\npolicy:\n  finez: 3\n")
-    monkeypatch.setattr(sim.config.checks, "CONFIG_DIR", configs)
+    monkeypatch.setattr(sim.config.paths, "CONFIG_DIR", configs)
     with pytest.raises(InvalidConfig) as info:
         precheck(["scenario=broken"])
     message = str(info.value)

@@ -26,7 +26,8 @@ from typing import Any, Iterable, Sequence
 
 from omegaconf import DictConfig
 
-from sim.config.paths import CONFIG_DIR, CONFIG_NAME
+from sim.config import paths
+from sim.config.paths import CONFIG_NAME
 from sim.config.schema import ConfigError, RecruitsimConfig, register_configs, validate
 
 #: The file that lists every key of each group, for error messages.
@@ -63,7 +64,7 @@ def compose_config(overrides: Sequence[str] = (), hydra_config: bool = False) ->
     from hydra import compose, initialize_config_dir
 
     register_configs()
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONFIG_DIR), job_name="recruitsim"):
+    with initialize_config_dir(version_base="1.3", config_dir=str(paths.CONFIG_DIR), job_name="recruitsim"):
         return compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=hydra_config)
 
 
@@ -105,11 +106,14 @@ def _select(cfg: DictConfig, key: str) -> Any:
 def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConfig:
     """Compose and validate what the command line asks for, before Hydra runs anything.
 
-    For a sweep, every value of every swept key is checked once (not every
-    combination): values on a copy of the first job's config, group options
-    by composing again. Sweeps this function cannot enumerate (e.g. the
-    ``interval()`` of optimiser plugins) are left to Hydra and to the check
-    in each job.
+    Beyond composing and validating the (first) run's config, it refuses
+    group options that are not in their folder's list (``scenario=NAME``
+    takes a name, never a path), booleans given as anything but true or
+    false, and a config too big for this machine's memory. For a sweep,
+    every distinct swept value is checked once (a ``range()`` by its ends),
+    combinations of keys that constrain each other are checked together,
+    the grid's size is bounded (:mod:`sim.config.sweeps`), and
+    ``interval()`` or a ``glob()`` matching nothing is refused.
 
     Returns:
         The typed config of the (first) run.
@@ -120,40 +124,134 @@ def precheck(overrides: Sequence[str], multirun: bool = False) -> RecruitsimConf
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from sim.config import sweeps
+    from sim.config.resources import too_big_message
+
     current = list(overrides)  # the job being checked, for the error message
     try:
+        _check_options_and_booleans(overrides)
         if not multirun:
             typed = check_config(compose_config(overrides))
             if typed.run.replications != 1:
                 raise InvalidConfig(replications_message(typed.run.replications, overrides))
+            _refuse(too_big_message(typed))
             return typed
-        base_overrides, variants = _sweep_plan(overrides)
-        current = base_overrides
+        plan = sweeps.plan_sweep(overrides)
+        current = plan.base
         # sweeps a config file sets (hydra.sweeper.params, e.g. an experiment's grid) come
         # first; the command line replaces those of the same key (the basic sweeper's rule)
-        params = _sweeper_params(base_overrides)
+        params = _sweeper_params(plan.base)
         given = {_override_key(line) for line in overrides}
         lines = [f"{k}={v}" for k, v in params.items() if k not in given]
         if lines:
-            param_base, param_variants = _sweep_plan(lines)
-            base_overrides = [*param_base, *base_overrides]
-            variants = [*param_variants, *variants]
-            current = base_overrides
-        base_cfg = compose_config(base_overrides)
+            _check_options_and_booleans(lines)
+            files = sweeps.plan_sweep(lines)
+            plan = sweeps.SweepPlan(base=[*files.base, *plan.base], variants=[*files.variants, *plan.variants],
+                                    sizes={**files.sizes, **plan.sizes}, values={**files.values, **plan.values})
+            current = plan.base
+        sweeps.check_size(plan)
+        base_cfg = compose_config(plan.base)
         typed = check_config(base_cfg)
-        for key, value, line in variants:
-            current = _replace(base_overrides, key, line)
-            if value is _RECOMPOSE:
+        for key, value, line in plan.variants:
+            current = _replace(plan.base, key, line)
+            if value is sweeps.RECOMPOSE:
                 check_config(compose_config(current))
             else:
-                _check_value(base_cfg, key, value)
+                _check_value(base_cfg, {key: value})
+        current = plan.base
+        for combination in _constrained_combinations(plan.values):
+            _check_value(base_cfg, combination)
+        _refuse(too_big_message(_largest(typed, plan.values)))
         return typed
+    except sweeps.SweepError as exc:
+        raise InvalidConfig(str(exc)) from exc
     # ValueError: ConfigError, and what Hydra raises for some malformed overrides (market=3)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise InvalidConfig(explain(exc, current)) from exc
 
 
-_RECOMPOSE = object()
+def _refuse(message: str | None) -> None:
+    if message:
+        raise InvalidConfig(message)
+
+
+def _check_options_and_booleans(overrides: Sequence[str]) -> None:
+    """Group options only from their folder's list; booleans only true or false.
+
+    Hydra would load ``scenario=../x`` from any path, and OmegaConf takes
+    ``2`` or ``yes`` for a boolean; both are refused here with the usual
+    short message.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob, RangeSweep
+
+    from sim.config.sweeps import group_options, is_group
+
+    parser = OverridesParser.create()
+    for o in parser.parse_overrides(list(overrides)):
+        if o.is_hydra_override() or o.is_delete():
+            continue
+        key = o.get_key_element()
+        value = o.value()
+        if isinstance(value, (Glob, RangeSweep)) or (o.is_sweep_override() and not o.is_discrete_sweep()):
+            continue  # checked when the sweep is planned (sim.config.sweeps)
+        texts = list(o.sweep_string_iterator()) if o.is_sweep_override() else None
+        if is_group(o.key_or_group):
+            options = group_options(o.key_or_group)
+            for text in texts if texts is not None else [value]:
+                if str(text) not in options:
+                    close = difflib.get_close_matches(str(text), options, n=2)
+                    hint = f"did you mean {', '.join(close)}? " if close else ""
+                    raise InvalidConfig("\n".join([
+                        f"recruitsim: invalid config: {key}={_short(text)}: no option '{_short(text)}' "
+                        f"in group '{o.key_or_group}'",
+                        f"  {hint}allowed: {', '.join(options)} (files in configs/{o.key_or_group}/)"]))
+            continue
+        found = _field(key)
+        if found is None or not (found[0] is bool or bool in typing.get_args(found[0])):
+            continue
+        items = [parser.parse_override(f"{key}={t}").value() for t in texts] if texts is not None else [value]
+        nullable = found[0] is not bool
+        for item in items:
+            if not isinstance(item, bool) and not (item is None and nullable):
+                raise InvalidConfig("\n".join([f"recruitsim: invalid config: {key}={_short(item)} is not allowed",
+                                               "  allowed: true or false", _where(key)]))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as the user typed it, cut short: messages never echo unbounded input."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _constrained_combinations(values: dict[str, list[Any]]) -> Iterable[dict[str, Any]]:
+    """Every combination of swept values of keys that constrain each other (schema.CROSS_KEY_RULES)."""
+    import itertools
+
+    from sim.config.schema import CROSS_KEY_RULES
+
+    for keys in CROSS_KEY_RULES:
+        swept = [k for k in keys if k in values]
+        if len(swept) < 2:
+            continue  # one key swept: each of its values was checked against the others' base values
+        for combo in itertools.product(*(values[k] for k in swept)):
+            yield dict(zip(swept, combo))
+
+
+#: Keys that decide how much memory a run needs.
+SIZE_KEYS = ("market.n_workers", "market.n_employers", "market.jobs_per_employer", "market.n_recruiters",
+             "market.max_entrants", "run.steps")
+
+
+def _largest(typed: RecruitsimConfig, values: dict[str, list[Any]]) -> RecruitsimConfig:
+    """The config with each swept size key at its largest value: the sweep's biggest run."""
+    biggest = copy.deepcopy(typed)
+    for key in SIZE_KEYS:
+        numbers = [v for v in values.get(key, []) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if numbers:
+            group, name = key.split(".")
+            setattr(getattr(biggest, group), name, int(max(numbers)))
+    return biggest
 
 
 def _sweeper_params(overrides: Sequence[str]) -> dict[str, str]:
@@ -178,44 +276,18 @@ def replications_message(value: int, overrides: Sequence[str]) -> str:
                        _where("run.replications")])
 
 
-def _sweep_plan(overrides: Sequence[str]) -> tuple[list[str], list[tuple[str, Any, str]]]:
-    """The first job's overrides, and each other swept value as (key, parsed value, override line).
-
-    The parsed value is ``_RECOMPOSE`` where the override changes a group
-    option or adds/deletes keys, which only a new composition can check.
-    Sweeps that cannot be enumerated are left out (their jobs check themselves).
-    """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
-    base, variants = [], []
-    for o in parsed:
-        key = o.get_key_element()
-        if not o.is_sweep_override():
-            base.append(o.input_line)
-            continue
-        values = _sweep_values(o)
-        if values is None:
-            continue
-        base.append(f"{key}={values[0]}")
-        if o.is_hydra_override():
-            continue
-        is_group = "." not in o.key_or_group and (CONFIG_DIR / o.key_or_group).is_dir()
-        plain = not (is_group or o.is_add() or o.is_delete() or o.is_force_add() or o.package)
-        for text in values[1:]:
-            line = f"{key}={text}"
-            value = OverridesParser.create().parse_override(line).value() if plain else _RECOMPOSE
-            variants.append((key, value, line))
-    return base, variants
-
-
 def _sweep_values(o) -> list[str] | None:
+    """Every value of one sweep override as text (None for sweeps that cannot be listed).
+
+    Used to count a sweep's jobs (:mod:`sim.runs.sweep`); the pre-check
+    itself never lists a range (:mod:`sim.config.sweeps`).
+    """
     from hydra.core.override_parser.types import Glob
 
+    from sim.config.sweeps import group_options
+
     if isinstance(o.value(), Glob):
-        folder = CONFIG_DIR / o.key_or_group
-        options = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-        return o.value().filter(options) or None
+        return o.value().filter(group_options(o.key_or_group)) or None
     if not o.is_discrete_sweep():
         return None
     return list(o.sweep_string_iterator())
@@ -225,11 +297,13 @@ def _replace(lines: list[str], key: str, line: str) -> list[str]:
     return [line if ln.split("=", 1)[0] == key else ln for ln in lines]
 
 
-def _check_value(base_cfg: DictConfig, key: str, value: Any) -> None:
+def _check_value(base_cfg: DictConfig, values: dict[str, Any]) -> None:
+    """Check the base config with some keys set to other values."""
     from omegaconf import OmegaConf
 
     cfg = copy.deepcopy(base_cfg)
-    OmegaConf.update(cfg, key, value, merge=True)
+    for key, value in values.items():
+        OmegaConf.update(cfg, key, value, merge=True)
     check_config(cfg)
 
 

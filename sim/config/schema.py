@@ -26,6 +26,8 @@ from enum import Enum
 from typing import Any, Optional
 
 INF = math.inf
+#: Largest seed: every tool reading the results (Parquet, pandas, numpy) holds it in an int64.
+MAX_SEED = 2**32 - 1
 
 
 def param(default: Any, lo: float = -INF, hi: float = INF, unit: str = "", source: str = "") -> Any:
@@ -229,7 +231,7 @@ class RunConfig:
 class RecruitsimConfig:
     """The whole configuration of one run."""
 
-    seed: int = param(0, 0, INF, "integer", "replication; 0 is a valid seed")
+    seed: int = param(0, 0, MAX_SEED, "integer", "replication; 0 is a valid seed; at most 2**32 - 1")
     market: MarketConfig = field(default_factory=MarketConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     certification: CertificationConfig = field(default_factory=CertificationConfig)
@@ -285,11 +287,20 @@ def validate(cfg: Any) -> RecruitsimConfig:
 
         cfg = OmegaConf.to_object(cfg)
     _check(cfg, "")
+    _check_cross_keys(cfg)
+    return cfg
+
+
+#: Groups of keys whose values constrain each other (checked together in a sweep's pre-check).
+CROSS_KEY_RULES = (("certification.surveillance_period_months", "certification.surveillance_interval_months"),)
+
+
+def _check_cross_keys(cfg: RecruitsimConfig) -> None:
+    """Values that are each allowed but not together."""
     cert = cfg.certification
     if cert.surveillance_period_months < cert.surveillance_interval_months:
         raise ConfigError("certification.surveillance_period_months", cert.surveillance_period_months,
                           f">= certification.surveillance_interval_months ({cert.surveillance_interval_months})")
-    return cfg
 
 
 def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
