@@ -44,7 +44,7 @@ def test_importing_the_core_and_the_launcher_imports_no_ui():
 
 @pytest.mark.parametrize("raw,fragment", [
     ("abc", "not a number"), ("", "enter a number"), ("1.5", "out of range"), ("-0.1", "out of range"),
-    ("nan", "out of range"), ("inf", "out of range"),
+    ("nan", "is not a number"), ("inf", "is not a number"),
 ])
 def test_a_bad_lever_value_is_a_message(raw, fragment):
     with pytest.raises(ValueError, match=fragment) as info:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,18 +86,18 @@ class Lever:
                 return raw
             raise ValueError(f"{self.label}: choose one of {', '.join(self.choices)}")
         allowed = self.allowed()
-        text = str(raw).strip().replace(",", "").replace("_", "")
-        if not text:
+        typed = str(raw).strip()
+        shown = _short(typed)
+        if not typed:
             raise ValueError(f"{self.label}: enter {allowed}")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{self.label}: {str(raw).strip()!r} is not a number; enter {allowed}") from None
+        if not (_PLAIN_NUMBER.match(typed) or _GROUPED_NUMBER.match(typed)):
+            raise ValueError(f"{self.label}: {shown!r} is not a number; enter {allowed}")
+        number = float(typed.replace(",", ""))
         if not math.isfinite(number) or not self.lo <= number <= self.hi:
-            raise ValueError(f"{self.label}: {str(raw).strip()} is out of range; enter {allowed}")
+            raise ValueError(f"{self.label}: {shown} is out of range; enter {allowed}")
         if self.kind == "int":
             if number != int(number):
-                raise ValueError(f"{self.label}: {str(raw).strip()} is not a whole number; enter {allowed}")
+                raise ValueError(f"{self.label}: {shown} is not a whole number; enter {allowed}")
             return int(number)
         return number
 
@@ -104,6 +105,17 @@ class Lever:
         """The range in words, e.g. 'a number from 0 to 1'."""
         what = "a whole number" if self.kind == "int" else "a number"
         return f"{what} from {_plain(self.lo)} to {_plain(self.hi)}" + (f" ({self.unit})" if self.unit else "")
+
+
+#: A number as people type it: 12, -0.5, .5, 1e6 (no underscores, no stray commas: "1,5" is not 15).
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: With thousands separators in their places: 1,000 or 12,500.5.
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """What the user typed, cut short: a message never echoes input of any length."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _plain(x: float) -> str:
