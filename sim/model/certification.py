@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import kernels
 from sim.model.recruiters import (
     CERTIFIED,
     FEE_CHARGING,
@@ -96,10 +97,9 @@ class CertificationScheme:
         ledger = model.ledger
         n = r.n
         active = r.active[:n]
-        detected_rows = []
 
-        holders = np.flatnonzero(active & (r.cert_stage[:n] == HOLDS_LABEL))  # before today's new labels
-        training = np.flatnonzero(active & (r.cert_stage[:n] == TRAINING))
+        holders = kernels.rows_of_kind(active, r.cert_stage, n, HOLDS_LABEL, False)  # before today's new labels
+        training = kernels.rows_of_kind(active, r.cert_stage, n, TRAINING, False)
         if c.training_months > 0 and len(training):
             monthly = c.training_cost / c.training_months
             r.cash[training] -= monthly
@@ -111,10 +111,11 @@ class CertificationScheme:
             ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
         r.cash[ready] -= c.audit_cost
         ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
-        passed = ready[~self._finds_abuse(ready)]
-        failed = np.setdiff1d(ready, passed)
+        found = self._finds_abuse(ready)
+        passed, failed = ready[~found], ready[found]
         r.cert_stage[failed] = NOT_CERTIFYING
-        self.certify(passed)
+        if len(passed):
+            self.certify(passed)
 
         r.certified_months[holders] += 1
         r.next_audit[holders] -= 1
@@ -129,19 +130,21 @@ class CertificationScheme:
                                                 c.surveillance_period_months - r.certified_months[due]))
         r.next_audit[due] = np.maximum(r.next_audit[due], 1)
         caught_by_audit = due[self._finds_abuse(due)]
-        detected_rows.append(caught_by_audit)
 
         arrived = r.scheme_queue[:n, 0].copy()
         r.scheme_queue[:n, :-1] = r.scheme_queue[:n, 1:]
         r.scheme_queue[:n, -1] = 0
         heard = np.flatnonzero(active & (arrived > 0) & (r.cert_stage[:n] == HOLDS_LABEL))
         investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < c.auditor_quality)]
-        detected_rows.append(investigated)
 
-        withdrawn = np.unique(np.concatenate(detected_rows)) if detected_rows else np.zeros(0, int)
-        self.withdraw(withdrawn)
-        if not c.confidential and len(withdrawn):
-            model.regulator.refer(withdrawn)
+        if len(caught_by_audit) and len(investigated):
+            withdrawn = np.unique(np.concatenate([caught_by_audit, investigated]))
+        else:  # each is already sorted and unique
+            withdrawn = caught_by_audit if len(caught_by_audit) else investigated
+        if len(withdrawn):
+            self.withdraw(withdrawn)
+            if not c.confidential:
+                model.regulator.refer(withdrawn)
         return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
                 "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
 

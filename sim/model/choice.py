@@ -59,9 +59,8 @@ def consideration_windows(n_options: int, size: int, rng: np.random.Generator) -
     """
     if n_options <= size:
         return np.arange(n_options)[None, :]
-    order = rng.permutation(n_options)
-    wrapped = np.concatenate([order, order[:size]])  # a window may run past the end
-    return wrapped[np.arange(n_options)[:, None] + np.arange(size)[None, :]]
+    # window i: the options at positions i .. i + size - 1 of the ordering, running past its end
+    return kernels.windows_from_order(rng.permutation(n_options), size)
 
 
 def fermi(gain: np.ndarray | float, scale: float) -> np.ndarray:

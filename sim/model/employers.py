@@ -151,8 +151,7 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     window = model.rng.integers(0, len(windows), len(vacancy_employer))
     scale = cfg.market.employer_choice_scale
     # utility per window, for employers without and with brand commitments
-    plain = delivers[windows] - scale * base_cost[windows]
-    branded = plain - scale * brand_cost[windows]
+    plain, branded = kernels.employer_utilities(windows, delivers, base_cost, brand_cost, scale)
     brand = e.brand[vacancy_employer]
     accepted_emp, accepted_rec = [res_emp], [res_rec]
     pending = np.arange(len(vacancy_employer))

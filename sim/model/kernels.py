@@ -464,3 +464,105 @@ def charged_months(kind, fee_months, overcharges, fee_charging, certified, publi
         elif kind[row] == certified and overcharges[row]:
             hidden[row] = market_fee
     return open_fee, hidden
+
+
+@kernel
+def workers_abroad_and_bonded(status, wage, debt, months_left, abroad_status, keep_share, annuity):
+    """How many workers are abroad, and how many of them are in debt bondage.
+
+    Replaces ``np.flatnonzero(status == ABROAD)`` and the mask of
+    :func:`sim.model.workers.bondage_mask` in :func:`sim.model.outcomes.measure`:
+    debt beyond the present value of the net earnings left in the contract,
+    ``wage * keep_share * annuity[months_left] + 1e-9``. ``annuity[k]`` is
+    the annuity factor of k months, computed by numpy as before (the power
+    is numpy's; a table of it gives the same values).
+    """
+    abroad = bonded = 0
+    for i in range(len(status)):
+        if status[i] == abroad_status:
+            abroad += 1
+            bonded += debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9
+    return abroad, bonded
+
+
+@kernel
+def windows_from_order(order, size):
+    """Row i: the ``size`` options from position i of ``order`` on, wrapping past the end.
+
+    Replaces the concatenation and fancy index of
+    :func:`sim.model.choice.consideration_windows`.
+    """
+    n = len(order)
+    windows = np.empty((n, size), np.int64)
+    for i in range(n):
+        for j in range(size):
+            windows[i, j] = order[(i + j) % n]
+    return windows
+
+
+@kernel
+def employer_utilities(windows, delivers, base_cost, brand_cost, scale):
+    """Employers' utility of each recruiter of each window: (plain, for brand-committed employers).
+
+    Replaces ``delivers[windows] - scale * base_cost[windows]`` and
+    ``plain - scale * brand_cost[windows]`` in
+    :func:`sim.model.employers.place_job_orders`.
+    """
+    plain = np.empty(windows.shape)
+    branded = np.empty(windows.shape)
+    for w in range(windows.shape[0]):
+        for j in range(windows.shape[1]):
+            k = windows[w, j]
+            plain[w, j] = delivers[k] - scale * base_cost[k]
+            branded[w, j] = plain[w, j] - scale * brand_cost[k]
+    return plain, branded
+
+
+@kernel
+def update_recruiter_records(placements, applicants, orders, placement_prob, placements_ema, fill_rate, memory):
+    """Placement chance (for workers), recent placements and fill rate (for employers), in place.
+
+    Replaces the ``np.where`` updates of
+    :func:`sim.model.placement.update_recruiter_records` (the same
+    arithmetic per row).
+    """
+    for row in range(len(placements)):
+        if applicants[row] > 0:
+            rate = placements[row] / max(applicants[row], 1)
+            placement_prob[row] = placement_prob[row] + memory * (rate - placement_prob[row])
+        placements_ema[row] += memory * (placements[row] - placements_ema[row])
+        if orders[row] > 0:  # orders asked for, turned-away ones included
+            filled = placements[row] / max(orders[row], 1)
+            fill_rate[row] = fill_rate[row] + memory * (filled - fill_rate[row])
+
+
+@kernel
+def word_of_mouth_view(kind, word_fee, word_deceived, trust, certified, fee_charging):
+    """What people hear of each recruiter's kind: chance of a fee and of deception (see recruiters.py).
+
+    Replaces the gathers and ``np.where`` of
+    :func:`sim.model.recruiters.word_of_mouth_view`, with its arithmetic.
+    """
+    fee = np.empty(len(kind))
+    deceived = np.empty(len(kind))
+    for i in range(len(kind)):
+        fee[i], deceived[i] = word_fee[kind[i]], word_deceived[kind[i]]
+        if kind[i] == certified:
+            fee[i] = trust * fee[i] + (1 - trust) * word_fee[fee_charging]
+            deceived[i] = trust * deceived[i] + (1 - trust) * word_deceived[fee_charging]
+    return fee, deceived
+
+
+@kernel
+def ratings_view(rows, reviews, reviews_fee, reviews_deceived, fee_prior, deceive_prior, prior):
+    """Each recruiter's own record on the rating platform, shrunk toward word of mouth (see recruiters.py).
+
+    Replaces the array arithmetic of :func:`sim.model.recruiters.ratings_view`.
+    """
+    fee = np.empty(len(rows))
+    deceived = np.empty(len(rows))
+    for i in range(len(rows)):
+        row = rows[i]
+        fee[i] = (prior * fee_prior[i] + reviews_fee[row]) / (prior + reviews[row])
+        deceived[i] = (prior * deceive_prior[i] + reviews_deceived[row]) / (prior + reviews[row])
+    return fee, deceived

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import kernels
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING
-from sim.model.workers import ABROAD, bondage_mask
+from sim.model.workers import ABROAD, annuity_factors
 
 #: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
 OUTCOME_UNITS = {
@@ -153,7 +154,8 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     fee_months = placed.fee / np.maximum(placed.wage, 1e-9)
     median_fee, p90_fee = median_and_p90(fee_months)
     net_wage = placed.wage * (1.0 - cfg.market.living_cost_share)
-    abroad = np.flatnonzero(w.status == ABROAD)
+    n_abroad, n_bonded = kernels.workers_abroad_and_bonded(
+        w.status, w.wage, w.debt, w.months_left, ABROAD, 1.0 - cfg.market.living_cost_share, annuity_factors(model))
     returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
     active = r.active[:n]
     fc = np.flatnonzero(active & (r.kind[:n] == FEE_CHARGING))
@@ -173,8 +175,8 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "p90_fee_months": p90_fee,
         "indebted_share": _share_true(placed.borrowed > 0),
         "mean_payback_months": _mean(placed.fee / np.maximum(net_wage, 1e-9)),
-        "workers_abroad": len(abroad),
-        "debt_bondage_share": _share_true(bondage_mask(model, abroad)),
+        "workers_abroad": n_abroad,
+        "debt_bondage_share": _share(n_bonded, n_abroad),
         "workers_in_debt_share": _share_true(w.debt > 1e-9),
         "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
         "employer_cost_per_hire": _mean(placed.employer_price),

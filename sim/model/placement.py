@@ -112,9 +112,11 @@ def hear_about(model: RecruitmentModel, recs: np.ndarray, paid_fee: np.ndarray, 
     word = model.word_of_mouth
     for k in (FEE_CHARGING, CERTIFIED):
         mine = kind == k
-        if mine.any():
+        count = np.count_nonzero(mine)
+        if count:
             for key, seen in (("fee", paid_fee), ("deceived", deceived)):
-                word[key][k] += WORD_OF_MOUTH_MEMORY * (seen[mine].mean() - word[key][k])
+                share = np.count_nonzero(seen & mine) / count  # seen[mine].mean(), exactly
+                word[key][k] += WORD_OF_MOUTH_MEMORY * (share - word[key][k])
 
 
 def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray,
@@ -123,15 +125,8 @@ def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray
     and the wage on offer."""
     r = model.recruiters
     n = r.n
-    has_applicants = r.applicants[:n] > 0
-    rate = r.placements[:n] / np.maximum(r.applicants[:n], 1)
-    memory = WORD_OF_MOUTH_MEMORY * 3
-    r.placement_prob[:n] = np.where(has_applicants, r.placement_prob[:n] + memory * (rate - r.placement_prob[:n]),
-                                    r.placement_prob[:n])
-    r.placements_ema[:n] += memory * (r.placements[:n] - r.placements_ema[:n])
-    has_orders = r.orders[:n] > 0  # orders asked for, turned-away ones included
-    filled = r.placements[:n] / np.maximum(r.orders[:n], 1)
-    r.fill_rate[:n] = np.where(has_orders, r.fill_rate[:n] + memory * (filled - r.fill_rate[:n]), r.fill_rate[:n])
+    kernels.update_recruiter_records(r.placements[:n], r.applicants[:n], r.orders[:n], r.placement_prob[:n],
+                                     r.placements_ema[:n], r.fill_rate[:n], WORD_OF_MOUTH_MEMORY * 3)
     if len(order_recruiter):
         wage_sum = np.bincount(order_recruiter, weights=model.employers.wage[order_employer], minlength=n)[:n]
         accepted = np.bincount(order_recruiter, minlength=n)[:n]

@@ -205,9 +205,7 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     """
     r = model.recruiters
     cfg = model.config
-    rows = np.flatnonzero(r.active[: r.n])
-    if cfg.policy.public_capacity == 0:
-        rows = rows[r.kind[rows] != PUBLIC]
+    rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
     open_fee, hidden = charged_months(model)
     kind = r.kind[rows]
     promised = r.order_wage[rows] * np.where(r.deceives[rows], 1.0 + cfg.market.deception_markup, 1.0)
@@ -235,12 +233,7 @@ def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, trust: float) 
     label; without trust they assume certified recruiters are like the rest.
     """
     word = model.word_of_mouth
-    fee = word["fee"][kind]
-    deceived = word["deceived"][kind]
-    certified = kind == CERTIFIED
-    fee = np.where(certified, trust * fee + (1 - trust) * word["fee"][FEE_CHARGING], fee)
-    deceived = np.where(certified, trust * deceived + (1 - trust) * word["deceived"][FEE_CHARGING], deceived)
-    return fee, deceived
+    return kernels.word_of_mouth_view(kind, word["fee"], word["deceived"], trust, CERTIFIED, FEE_CHARGING)
 
 
 def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarray,
@@ -251,11 +244,7 @@ def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarra
     recruiter with few reviews is judged mostly by its kind.
     """
     r = model.recruiters
-    prior = 2.0
-    reviews = r.reviews[rows]
-    fee = (prior * fee_prior + r.reviews_fee[rows]) / (prior + reviews)
-    deceived = (prior * deceive_prior + r.reviews_deceived[rows]) / (prior + reviews)
-    return fee, deceived
+    return kernels.ratings_view(rows, r.reviews, r.reviews_fee, r.reviews_deceived, fee_prior, deceive_prior, 2.0)
 
 
 def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:

@@ -175,10 +175,15 @@ def bondage_mask(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     m = model.config.market
     w = model.workers
     net = w.wage[rows] * (1.0 - m.living_cost_share)
-    n = w.months_left[rows].astype(float)
-    r = m.interest_rate
-    annuity = n if r == 0 else (1.0 - (1.0 + r) ** -n) / r
-    return w.debt[rows] > net * annuity + 1e-9
+    return w.debt[rows] > net * annuity_factors(model)[w.months_left[rows]] + 1e-9
+
+
+def annuity_factors(model: RecruitmentModel) -> np.ndarray:
+    """Present value, at the lenders' rate, of one dollar a month for k months, k = 0 .. the longest contract left."""
+    r = model.config.market.interest_rate
+    months = np.arange(max(int(model.workers.months_left.max(initial=0)), model.config.market.contract_months) + 1,
+                       dtype=float)
+    return months if r == 0 else (1.0 - (1.0 + r) ** -months) / r
 
 
 def earn_and_repay(model: RecruitmentModel) -> None:
