@@ -23,8 +23,32 @@ import numpy as np
 import pytest
 
 from sim.config import build_config
-from sim.model import RecruitmentModel, kernels
-from sim.model.choice import consideration_windows, gumbel_best, log_exponentials
+from sim.model import (
+    RecruitmentModel,
+    employers,
+    kernels,
+    placement,
+    recruiters,
+    workers,
+)
+from sim.model.choice import (
+    consideration_windows,
+    gumbel_best,
+    log_exponentials,
+    rank_within_groups,
+)
+from sim.model.outcomes import median_and_p90
+from sim.model.placement import Placements
+from sim.model.recruiters import (
+    CERTIFIED,
+    FEE_CHARGING,
+    PUBLIC,
+    PUBLIC_ROW,
+    charged_months,
+    market_fee_months,
+    placement_capacity,
+)
+from sim.model.workers import ABROAD, AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
 
 SMALL = {"market.n_workers": 1500, "market.n_employers": 40, "market.n_recruiters": 12, "run.steps": 60}
 WORLDS = {
@@ -184,3 +208,385 @@ def test_gumbel_best_still_draws_the_same_noise():
     expected = utility.astype(np.float32) + gumbel
     np.testing.assert_array_equal(best, expected.argmax(axis=1))
     np.testing.assert_array_equal(value, expected.max(axis=1))
+
+
+# --- stages of a month: the numpy version on one twin, the kernels on the other ---------------------
+
+
+def twins(world: dict, months: int, seed: int = 3) -> tuple[RecruitmentModel, RecruitmentModel]:
+    """Two models in the same state: same config, same seed, same months run."""
+    pair = []
+    for _ in range(2):
+        model = RecruitmentModel(build_config(SMALL | WORLDS[world] | {"seed": seed}))
+        model.run_model(months)
+        pair.append(model)
+    return pair[0], pair[1]
+
+
+def assert_same_state(a: RecruitmentModel, b: RecruitmentModel) -> None:
+    """Every agent array equal byte for byte, the ledger's month, word of mouth, and the generator."""
+    for table in ("workers", "recruiters", "employers"):
+        for name, value in vars(getattr(a, table)).items():
+            if isinstance(value, np.ndarray):
+                other = getattr(getattr(b, table), name)
+                assert value.dtype == other.dtype and value.tobytes() == other.tobytes(), f"{table}.{name}"
+    assert dict(a.ledger.month) == dict(b.ledger.month)
+    assert a.ledger.balance == b.ledger.balance
+    for key in a.word_of_mouth:
+        assert a.word_of_mouth[key].tobytes() == b.word_of_mouth[key].tobytes()
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+
+
+def assert_same_arrays(x, y) -> None:
+    for u, v in zip(x, y, strict=True):
+        u, v = np.asarray(u), np.asarray(v)
+        assert u.dtype == v.dtype and u.shape == v.shape and u.tobytes() == v.tobytes()
+
+
+def reference_earn_and_repay(model: RecruitmentModel) -> None:
+    """The numpy version of sim.model.workers.earn_and_repay (commit ae8a4ec)."""
+    m = model.config.market
+    w = model.workers
+    ledger = model.ledger
+    abroad = np.flatnonzero(w.status == ABROAD)
+    income = w.home_wage * m.home_saving_rate
+    income[abroad] = w.wage[abroad] * (1.0 - m.living_cost_share)
+    w.savings += income
+    ledger.transfer("outside", "workers", income.sum(), "earnings")
+    debtors = np.flatnonzero(w.debt > 0)
+    debt = w.debt[debtors]
+    interest = debt * m.interest_rate
+    debt += interest
+    ledger.transfer("workers", "lenders", interest.sum(), "interest")
+    repay = np.minimum(debt, w.savings[debtors])
+    debt -= repay
+    w.savings[debtors] -= repay
+    ledger.note("repayments", repay.sum())
+    at_home = w.status[debtors] != ABROAD
+    excess = np.where(at_home, np.maximum(debt - m.credit_limit_months * m.dest_wage, 0.0), 0.0)
+    debt -= excess
+    ledger.transfer("lenders", "workers", excess.sum(), "write_offs")
+    w.debt[debtors] = debt
+    repaid = np.zeros(w.n)
+    repaid[debtors] = repay
+    spent = m.remittance_share * np.maximum(income[abroad] - repaid[abroad], 0.0)
+    w.savings[abroad] -= spent
+    ledger.transfer("workers", "outside", spent.sum(), "family_consumption")
+    w.spell_gain[abroad] += income[abroad] - w.home_wage[abroad]
+    w.spell_gain[debtors[~at_home]] -= interest[~at_home]
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+def test_earn_and_repay_kernel_equals_the_numpy_version(world):
+    a, b = twins(world, 30)
+    assert (a.workers.debt > 0).any() and (a.workers.status == ABROAD).any()
+    reference_earn_and_repay(a)
+    workers.earn_and_repay(b)
+    assert_same_state(a, b)
+
+
+def reference_find_searchers(model: RecruitmentModel) -> np.ndarray:
+    w = model.workers
+    idle = (w.status == AT_HOME) & (w.blacklisted_until <= model.month)
+    looking = model.rng.random(w.n) < model.config.market.search_prob
+    return np.flatnonzero(idle & looking)
+
+
+def reference_rank_within_groups(groups: np.ndarray, rng: np.random.Generator):
+    shuffled = rng.permutation(len(groups))
+    order = shuffled[np.argsort(groups[shuffled], kind="stable")]
+    sorted_groups = groups[order]
+    n = len(order)
+    if n == 0:
+        return order, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    return order, np.arange(n) - np.repeat(starts, lengths)
+
+
+def reference_gumbel_argmax(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return gumbel_best(utility, rng)[0]
+
+
+def reference_place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
+    """The numpy version of sim.model.employers.place_job_orders (commit ae8a4ec)."""
+    cfg = model.config
+    e = model.employers
+    r = model.recruiters
+    vacancies = np.maximum(e.positions - e.filled, 0)
+    res_emp, res_rec = model.reserved_orders
+    keep = r.active[res_rec]
+    res_emp, res_rec = res_emp[keep], res_rec[keep]
+    reserved = np.bincount(res_emp, minlength=e.n)[: e.n]
+    open_vacancies = np.maximum(vacancies - reserved, 0)
+    rows = np.flatnonzero(r.active[: r.n])
+    if cfg.policy.public_capacity == 0:
+        rows = rows[r.kind[rows] != PUBLIC]
+    vacancy_employer = np.repeat(np.arange(e.n), open_vacancies)
+    bound = np.flatnonzero(e.public_bound[vacancy_employer])
+    to_public = model.rng.permutation(bound)[: cfg.policy.public_capacity]
+    public_emp = vacancy_employer[to_public]
+    vacancy_employer = np.delete(vacancy_employer, to_public)
+    res_emp = np.r_[res_emp, public_emp]
+    res_rec = np.r_[res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)]
+    requests = np.bincount(res_rec, minlength=r.n)[: r.n]
+    spare = placement_capacity(model) - requests
+    if len(rows) == 0 or len(vacancy_employer) == 0:
+        r.orders[: r.n] = requests
+        return res_emp, res_rec
+    suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
+    brand_cost = suspect_cost * employers.suspicion(model, rows)
+    base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
+    n_options, size = len(rows), cfg.market.consideration_set
+    if n_options <= size:
+        windows = np.arange(n_options)[None, :]
+    else:
+        order = model.rng.permutation(n_options)
+        wrapped = np.concatenate([order, order[:size]])
+        windows = wrapped[np.arange(n_options)[:, None] + np.arange(size)[None, :]]
+    window = model.rng.integers(0, len(windows), len(vacancy_employer))
+    scale = cfg.market.employer_choice_scale
+    plain = delivers[windows] - scale * base_cost[windows]
+    branded = plain - scale * brand_cost[windows]
+    brand = e.brand[vacancy_employer]
+    accepted_emp, accepted_rec = [res_emp], [res_rec]
+    pending = np.arange(len(vacancy_employer))
+    for _ in range(3):
+        full = spare[rows[windows]] <= 0
+        utility = np.where(brand[pending][:, None], branded[window[pending]], plain[window[pending]])
+        utility[full[window[pending]]] = -np.inf
+        reachable = np.isfinite(utility).any(axis=1)
+        pending, utility = pending[reachable], utility[reachable]
+        if len(pending) == 0:
+            break
+        chosen = rows[windows[window[pending], reference_gumbel_argmax(utility, model.rng)]]
+        requests += np.bincount(chosen, minlength=r.n)[: r.n]
+        order, rank = reference_rank_within_groups(chosen, model.rng)
+        taken = rank < spare[chosen[order]]
+        took = order[taken]
+        accepted_emp.append(vacancy_employer[pending[took]])
+        accepted_rec.append(chosen[took])
+        spare -= np.bincount(chosen[took], minlength=r.n)[: r.n]
+        pending = pending[order[~taken]]
+    r.orders[: r.n] = requests
+    return np.concatenate(accepted_emp), np.concatenate(accepted_rec)
+
+
+def reference_match(model: RecruitmentModel, applicants, chosen, order_employer, order_recruiter):
+    """The numpy version of sim.model.placement.match and settle (commit ae8a4ec)."""
+    cfg = model.config
+    r = model.recruiters
+    w = model.workers
+    ledger = model.ledger
+    n = r.n
+    r.applicants[:n] = np.bincount(chosen, minlength=n)[:n]
+    accepted = np.bincount(order_recruiter, minlength=n)[:n]
+    slots = np.minimum(accepted, placement_capacity(model))
+    if len(applicants) == 0 or len(order_employer) == 0:
+        r.placements[:n] = 0
+        return Placements.empty()
+    app_order, app_rank = reference_rank_within_groups(chosen, model.rng)
+    placed_sorted = app_rank < slots[chosen[app_order]]
+    placed = applicants[app_order][placed_sorted]
+    recs = chosen[app_order][placed_sorted]
+    rank = app_rank[placed_sorted]
+    ord_order, _ = reference_rank_within_groups(order_recruiter, model.rng)
+    start = np.r_[0, np.cumsum(accepted)][:n]
+    hired_by = order_employer[ord_order][start[recs] + rank]
+    # settle
+    wage = model.employers.wage[hired_by]
+    open_fee, hidden = charged_months(model)
+    fee = (open_fee[recs] + hidden[recs]) * wage
+    from_savings = np.minimum(w.savings[placed], fee)
+    borrowed = fee - from_savings
+    w.savings[placed] -= from_savings
+    w.debt[placed] += borrowed
+    ledger.note("loans", borrowed.sum())
+    public = r.kind[recs] == PUBLIC
+    price = np.where(public, cfg.policy.public_employer_fee, r.price[recs])
+    cost = np.full(len(recs), cfg.market.placement_cost)
+    r.cash[:n] += np.bincount(recs, weights=fee + price - cost, minlength=n)[:n]
+    model.employers.recruitment_cost += np.bincount(hired_by, weights=price, minlength=model.employers.n)
+    private = ~public
+    ledger.transfer("workers", "recruiters", fee[private].sum(), "fees")
+    ledger.transfer("workers", "public_channel", fee[public].sum(), "public_fees")
+    ledger.transfer("employers", "recruiters", np.maximum(price[private], 0).sum(), "service_fees")
+    ledger.transfer("recruiters", "employers", np.maximum(-price[private], 0).sum(), "kickbacks")
+    ledger.transfer("employers", "public_channel", price[public].sum(), "public_service_fees")
+    ledger.transfer("recruiters", "outside", cost[private].sum(), "placement_costs")
+    ledger.transfer("public_channel", "outside", cost[public].sum(), "placement_costs")
+    cap = cfg.policy.fee_cap_months
+    months = open_fee[recs] + hidden[recs]
+    violation = np.zeros(len(recs), dtype=np.int8)
+    if cap is not None:
+        violation |= np.where(~public & (months > cap + 1e-9), ILLEGAL_FEE, 0).astype(np.int8)
+    violation |= np.where(r.deceives[recs] & ~public, DECEIVED, 0).astype(np.int8)
+    violation |= np.where(hidden[recs] > 0, HIDDEN_FEE, 0).astype(np.int8)
+    w.status[placed] = ABROAD
+    w.recruiter[placed] = recs
+    w.employer[placed] = hired_by
+    w.wage[placed] = wage
+    w.fee_paid[placed] = fee
+    w.placed_step[placed] = model.month
+    w.months_left[placed] = cfg.market.contract_months
+    w.violation[placed] = violation
+    w.detected[placed] = False
+    w.spell_gain[placed] = -fee
+    w.migrations[placed] += 1
+    kind = r.kind[recs]
+    word = model.word_of_mouth
+    for k in (FEE_CHARGING, CERTIFIED):
+        mine = kind == k
+        if mine.any():
+            for key, seen in (("fee", fee > 0), ("deceived", (violation & DECEIVED) > 0)):
+                word[key][k] += 0.1 * (seen[mine].mean() - word[key][k])
+    r.placements[:n] = np.bincount(recs, minlength=n)[:n]
+    return Placements(placed, recs, hired_by, wage, fee, borrowed, price)
+
+
+@pytest.mark.parametrize("world", sorted(WORLDS))
+@pytest.mark.parametrize("months", [0, 1, 25])
+def test_a_month_of_orders_searching_and_matching_equals_the_numpy_version(world, months):
+    """Job orders, searchers and matching (with settling) on twins: numpy version against kernels."""
+    a, b = twins(world, months)
+    employers.count_filled(b)
+    a.employers.filled = np.bincount(a.workers.employer[a.workers.status == ABROAD],
+                                     minlength=a.employers.n)[: a.employers.n]
+    orders_a = reference_place_job_orders(a)
+    orders_b = employers.place_job_orders(b)
+    assert_same_arrays(orders_a, orders_b)
+    assert_same_state(a, b)
+    searchers_a, searchers_b = reference_find_searchers(a), workers.find_searchers(b)
+    assert_same_arrays([searchers_a], [searchers_b])
+    choice = workers.choose_recruiters(a, searchers_a, recruiters.offers_to_workers(a))
+    assert_same_arrays([choice], [workers.choose_recruiters(b, searchers_b, recruiters.offers_to_workers(b))])
+    applied = choice >= 0
+    placed_a = reference_match(a, searchers_a[applied], choice[applied], *orders_a)
+    placed_b = placement.match(b, searchers_b[applied], choice[applied], *orders_b)
+    assert len(placed_a.workers) > 0
+    assert_same_arrays(vars(placed_a).values(), vars(placed_b).values())
+    assert_same_state(a, b)
+
+
+def test_matching_with_no_applicants_or_no_orders():
+    a, b = twins("small", 5)
+    none = np.zeros(0, dtype=np.int64)
+    some = np.array([3, 5]), np.array([1, 1])
+    for applicants, orders in (((none, none), some), (some, (none, none))):
+        placed_a = reference_match(a, *applicants, *orders)
+        placed_b = placement.match(b, *applicants, *orders)
+        assert len(placed_b.workers) == 0
+        assert_same_arrays(vars(placed_a).values(), vars(placed_b).values())
+        assert_same_state(a, b)
+
+
+# --- small pieces against the numpy expressions they replaced ----------------------------------------
+
+
+@pytest.mark.parametrize("n,groups", [(0, 1), (1, 1), (7, 3), (500, 40), (3000, 2), (50, 500)])
+def test_order_by_group_is_a_stable_sort_by_group(n, groups):
+    rng = np.random.default_rng(n + groups)
+    keys = rng.integers(-5, groups, n)
+    want = reference_rank_within_groups(keys, np.random.default_rng(1))
+    got = rank_within_groups(keys, np.random.default_rng(1))
+    assert_same_arrays(want, got)
+
+
+@pytest.mark.parametrize("n", [*range(1, 12), 40, 41, 199, 1000])
+def test_median_and_p90_equal_numpy(n):
+    rng = np.random.default_rng(n)
+    for values in (rng.lognormal(1, 1, n), rng.choice([0.0, 1.5, 4.0], n), np.full(n, 3.25)):
+        assert median_and_p90(values) == (float(np.median(values)), float(np.quantile(values, 0.9)))
+    with_nan = rng.random(n)
+    with_nan[n // 2] = np.nan
+    assert all(np.isnan(median_and_p90(with_nan)))
+    assert all(np.isnan(median_and_p90(np.zeros(0))))
+
+
+@pytest.mark.parametrize("n_options,size", [(3, 30), (30, 30), (31, 30), (200, 7), (9, 1)])
+def test_consideration_windows_equal_the_numpy_version(n_options, size):
+    got = consideration_windows(n_options, size, np.random.default_rng(4))
+    if n_options <= size:
+        want = np.arange(n_options)[None, :]
+    else:
+        order = np.random.default_rng(4).permutation(n_options)
+        want = np.concatenate([order, order[:size]])[np.arange(n_options)[:, None] + np.arange(size)[None, :]]
+    assert_same_arrays([want], [got])
+
+
+def test_recruiter_views_equal_the_numpy_version():
+    """Masks of active rows, charged fees, word of mouth and ratings: kernels against numpy expressions."""
+    model = RecruitmentModel(build_config(SMALL | WORLDS["levers"] | {"seed": 2}))
+    model.run_model(40)
+    r, n = model.recruiters, model.recruiters.n
+    rng = np.random.default_rng(0)
+    r.overcharges[:n] = rng.random(n) < 0.5  # cheating certified and evading capped rows, both
+    r.reviews[:n] = rng.integers(0, 5, n)
+    assert_same_arrays([r.private_active()], [np.flatnonzero(r.active[:n] & (r.kind[:n] != PUBLIC))])
+    for kind in (FEE_CHARGING, CERTIFIED, PUBLIC):
+        assert_same_arrays([r.active_of_kind(kind)], [np.flatnonzero(r.active[:n] & (r.kind[:n] == kind))])
+    # charged_months
+    kind, fee = r.kind[:n], r.fee_months[:n]
+    cap = model.config.policy.fee_cap_months
+    open_fee = np.where(kind == FEE_CHARGING, fee, 0.0)
+    open_fee = np.where((kind == FEE_CHARGING) & ~r.overcharges[:n], np.minimum(open_fee, cap), open_fee)
+    open_fee = np.where(kind == PUBLIC, model.config.policy.public_fee_months, open_fee)
+    rows = np.flatnonzero(r.active[:n] & (r.kind[:n] == FEE_CHARGING))
+    hidden = np.where((kind == CERTIFIED) & r.overcharges[:n], r.fee_months[rows].mean(), 0.0)
+    assert (hidden > 0).any() and (open_fee == cap).any()
+    assert_same_arrays((open_fee, hidden), charged_months(model))
+    # word of mouth and ratings
+    rows = np.flatnonzero(r.active[:n])
+    kind = r.kind[rows]
+    word, trust = model.word_of_mouth, 0.3
+    heard_fee = np.where(kind == CERTIFIED, trust * word["fee"][kind] + (1 - trust) * word["fee"][FEE_CHARGING],
+                         word["fee"][kind])
+    heard_deceived = np.where(kind == CERTIFIED, trust * word["deceived"][kind]
+                              + (1 - trust) * word["deceived"][FEE_CHARGING], word["deceived"][kind])
+    got = recruiters.word_of_mouth_view(model, kind, trust)
+    assert_same_arrays((heard_fee, heard_deceived), got)
+    rated = ((2.0 * heard_fee + r.reviews_fee[rows]) / (2.0 + r.reviews[rows]),
+             (2.0 * heard_deceived + r.reviews_deceived[rows]) / (2.0 + r.reviews[rows]))
+    assert_same_arrays(rated, recruiters.ratings_view(model, rows, *got))
+
+
+def test_outcomes_of_a_month_equal_the_numpy_expressions():
+    """Counts from kernels in outcomes.measure (abroad, bondage) against the numpy version's masks."""
+    model = RecruitmentModel(build_config(SMALL | {"seed": 5}))
+    model.run_model(30)
+    w, m = model.workers, model.config.market
+    abroad = np.flatnonzero(w.status == ABROAD)
+    n_left = w.months_left[abroad].astype(float)
+    r = m.interest_rate
+    annuity = (1.0 - (1.0 + r) ** -n_left) / r
+    bonded = w.debt[abroad] > w.wage[abroad] * (1.0 - m.living_cost_share) * annuity + 1e-9
+    assert 0 < bonded.sum() < len(abroad)
+    np.testing.assert_array_equal(workers.bondage_mask(model, abroad), bonded)
+    assert model.last["workers_abroad"] == len(abroad)
+    assert model.last["debt_bondage_share"] == bonded.mean()
+    assert model.last["workers_in_debt_share"] == (w.debt > 1e-9).mean()
+    filled = np.bincount(w.employer[w.status == ABROAD], minlength=model.employers.n)[: model.employers.n]
+    assert_same_arrays([filled], [kernels.count_by(w.employer, w.status, ABROAD, model.employers.n)])
+
+
+def test_simulate_builds_no_worker_agents_and_gives_the_same_outcomes(monkeypatch):
+    """Sweeps call simulate(): it skips the per-worker Mesa agents, which change no outcome."""
+    from sim.runs.simulate import simulate
+
+    config = build_config(SMALL | {"seed": 4, "run.steps": 24})
+    with_agents = RecruitmentModel(config)
+    assert len(with_agents.agents_by_type[workers.Worker]) == SMALL["market.n_workers"]
+    with_agents.run_model()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulate() built per-worker agents")
+
+    monkeypatch.setattr(workers.Worker, "create_agents", refuse)
+    result = simulate(config)
+    assert timeseries_digest(with_agents) == hashlib.sha256(
+        ",".join(result.timeseries.columns).encode()
+        + np.ascontiguousarray(result.timeseries.to_numpy(dtype=np.float64)).tobytes()).hexdigest()
+    assert config.run.worker_agents  # the caller's config is left as it was
+    with pytest.raises(AssertionError, match="built per-worker agents"):
+        simulate(config, worker_agents=True)
