@@ -27,8 +27,8 @@ What is fitted (docs/VALIDATION.md, section 2):
   values, and the report lists how far the other good fits range.
 * Optimiser: SciPy's differential evolution (global, derivative free,
   tolerant of the loss's small jumps), each generation's candidates run in
-  parallel by :func:`experiments.batch.evaluate` (cached, so an interrupted
-  calibration resumes).
+  parallel by :func:`experiments.batch.evaluate` (kept in the results store
+  ``runs/store/``, so an interrupted calibration resumes).
 * Check: the fitted parameters run on fresh seeds, never used in the fit;
   the report gives each corridor's mean with a bootstrap 95% CI and the
   share of seeds inside the target band, before calibration (the reasoned
@@ -159,10 +159,10 @@ class Objective:
     def __call__(self, _func, candidates) -> list[float]:
         candidates = [np.asarray(x, dtype=float) for x in candidates]
         points = [p for x in candidates for p in self.points(x)]
-        frame = batch.evaluate(points, outcomes=(OUTCOME,), jobs=self.jobs, cache_dir=self.cache_dir,
-                               desc=f"generation {self.generation}", chunk_size=len(self.seeds) * len(CORRIDORS))
+        frame = batch.evaluate(points, outcomes=(OUTCOME,), jobs=self.jobs, store=self.cache_dir,
+                               desc=f"generation {self.generation}")
         if batch.failures(frame):
-            raise RuntimeError("runs failed during calibration: " + "; ".join(batch.failures(frame)))
+            raise batch.RunsFailed("runs failed during calibration: " + "; ".join(batch.failures(frame)))
         values = frame[OUTCOME].to_numpy().reshape(len(candidates), len(CORRIDORS), len(self.seeds))
         losses = []
         for x, by_corridor in zip(candidates, values):
@@ -233,8 +233,7 @@ def refine_mandate(bases, best: dict, seeds, jobs, cache, world) -> tuple[float,
     seeds = list(seeds)
     points = [{**bases[corridor.scenario], **world, **own, MANDATE.key: m, "seed": s}
               for m in MANDATE_GRID for s in seeds]
-    frame = batch.evaluate(points, outcomes=(OUTCOME,), jobs=jobs, cache_dir=cache, desc="mandate profile",
-                           chunk_size=len(seeds))
+    frame = batch.evaluate(points, outcomes=(OUTCOME,), jobs=jobs, store=cache, desc="mandate profile")
     means = frame[OUTCOME].to_numpy(dtype=float).reshape(len(MANDATE_GRID), len(seeds)).mean(axis=1)
     profile = [{"mandate": m, "mean_fee_months": float(v)} for m, v in zip(MANDATE_GRID, means)]
     chosen = MANDATE_GRID[int(np.argmin(np.abs(means - corridor.target)))]
@@ -257,7 +256,7 @@ def _check(bases, params: dict, seeds, jobs, cache, world, desc) -> dict:
         own = {k: v for k, v in params.items() if CORRIDOR_ONLY.get(k, c.scenario) == c.scenario}
         points = [{**bases[c.scenario], **world, **own, "seed": s} for s in seeds]
         frame = batch.evaluate(points, outcomes=(OUTCOME, "public_share", "certified_share"), jobs=jobs,
-                               cache_dir=cache, desc=f"{c.scenario}, {desc}")
+                               store=cache, desc=f"{c.scenario}, {desc}")
         values = frame[OUTCOME].to_numpy(dtype=float)
         mean, lo, hi, _ = bootstrap_mean_ci(values)
         inside = float(np.mean((values >= c.band[0]) & (values <= c.band[1])))

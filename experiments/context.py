@@ -103,23 +103,18 @@ def _is_group(key: str) -> bool:
     return "." not in key and (CONFIG_DIR / key).is_dir()
 
 
-def expected_run_ids(overrides: Sequence[str]) -> set[str]:
-    """run_ids of every run of the sweep ``recruitsim -m OVERRIDES`` (replications included).
+def _job_configs(overrides: Sequence[str], with_choices: bool = False):
+    """Each job of ``recruitsim -m OVERRIDES``: its overrides, composed config and group choices.
 
-    Same rule as :func:`sim.runs.sweep.run_job`: a job runs seeds ``seed, ...,
-    seed + run.replications - 1``, each hashed with ``run.replications = 1``.
-    Configs are composed once per combination of group options; value
-    overrides are applied to a copy.
+    Configs are composed once per combination of group options (with
+    Hydra's node when the choices are wanted); value overrides are applied
+    to a copy. Yields ``(job overrides without hydra.*, DictConfig, choices)``.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
-
-    from sim.config import flat_config
-    from sim.runs.store import run_id
+    from omegaconf import OmegaConf, open_dict
 
     parser = OverridesParser.create()
     cache: dict[tuple, Any] = {}
-    ids: set[str] = set()
     for job in sweep_jobs(overrides):
         job = [o for o in job if not o.startswith(("hydra.", "hydra/"))]
         parsed = [parser.parse_override(o) for o in job]
@@ -128,15 +123,63 @@ def expected_run_ids(overrides: Sequence[str]) -> set[str]:
         plain = [o for o, p in zip(parsed, is_plain) if p]
         structural = tuple(o.input_line for o, p in zip(parsed, is_plain) if not p)
         if structural not in cache:
-            cache[structural] = compose(structural)
-        cfg = copy.deepcopy(cache[structural])
+            cfg = compose(structural, hydra_config=with_choices)
+            choices = {}
+            if with_choices:
+                choices = {k: v for k, v in cfg.hydra.runtime.choices.items() if not k.startswith("hydra")}
+                with open_dict(cfg):
+                    cfg.pop("hydra")
+            cache[structural] = (cfg, choices)
+        base, choices = cache[structural]
+        cfg = copy.deepcopy(base)
         for o in plain:
             OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)
-        flat = flat_config(cfg)
-        reps = int(flat.get("run.replications", 1) or 1)
-        for i in range(reps):
-            one = {**flat, "seed": int(flat["seed"]) + i}
-            if "run.replications" in one:
-                one["run.replications"] = 1
-            ids.add(run_id(one))
-    return ids
+        yield job, cfg, choices
+
+
+def _replicated(flat: dict) -> list[dict]:
+    """The runs of one job's flat config, as :func:`sim.runs.sweep.run_job` makes them.
+
+    A job runs seeds ``seed, ..., seed + run.replications - 1``, each a run of
+    its own with ``run.replications = 1`` (the same run_id however batched).
+    """
+    reps = int(flat.get("run.replications", 1) or 1)
+    out = []
+    for i in range(reps):
+        one = {**flat, "seed": int(flat["seed"]) + i}
+        if "run.replications" in one:
+            one["run.replications"] = 1
+        out.append(one)
+    return out
+
+
+def expected_run_ids(overrides: Sequence[str]) -> set[str]:
+    """run_ids of every run of the sweep ``recruitsim -m OVERRIDES`` (replications included)."""
+    from sim.config import flat_config
+    from sim.runs.store import run_id
+
+    return {run_id(one) for _, cfg, _ in _job_configs(overrides) for one in _replicated(flat_config(cfg))}
+
+
+def grid_specs(overrides: Sequence[str]) -> list:
+    """Every run of the sweep ``recruitsim -m OVERRIDES`` as a :class:`sim.runs.engine.RunSpec`.
+
+    The same runs, run_ids, group choices and recorded overrides as the
+    Hydra sweep's, so the run-many engine can run an experiment's grid into
+    the store that the sweep would fill, and either finds the other's runs.
+
+    Raises:
+        ConfigError: a combination of the grid is invalid (naming the key).
+    """
+    import dataclasses
+
+    from sim.config import check_config, flat_config
+    from sim.runs.engine import RunSpec
+
+    specs = []
+    for job, cfg, choices in _job_configs(overrides, with_choices=True):
+        config = check_config(cfg)
+        for one in _replicated(flat_config(config)):
+            run = dataclasses.replace(config.run, replications=1)
+            specs.append(RunSpec(dataclasses.replace(config, seed=one["seed"], run=run), choices, tuple(job)))
+    return specs

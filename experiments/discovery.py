@@ -93,7 +93,7 @@ def run_sample(worlds: pd.DataFrame, scaled: np.ndarray, *, jobs, cache: Path, w
     regime = REGIMES["voluntary_no_rule"]
     points = [{**regime, **world, **to_overrides(FACTORS, x), "seed": SEED_BASE + i}
               for i, x in enumerate(scaled)]
-    frame = batch.evaluate(points, outcomes=OUTCOMES, jobs=jobs, cache_dir=cache, desc="worlds without a fee rule")
+    frame = batch.evaluate(points, outcomes=OUTCOMES, jobs=jobs, store=cache, desc="worlds without a fee rule")
     out = worlds.copy()
     for name in OUTCOMES:
         out[name] = frame[name].to_numpy(dtype=float)
@@ -319,7 +319,8 @@ def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dic
         doc.para("```\n" + tree_text.rstrip() + "\n```")
     doc.heading("Files")
     doc.para("`worlds.csv` (every world: parameters and outcomes), `prim_boxes.csv`, `tree_rules.csv`, "
-             "`discovery.json`. Raw runs are cached in `runs/` (not committed); rerunning resumes.")
+             "`discovery.json`. Raw runs are kept in the results store `runs/store/` (not committed); "
+             "rerunning resumes.")
     return doc.write(command=info["command"], seconds=info["seconds"], quick=info["quick"])
 
 

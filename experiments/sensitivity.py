@@ -117,7 +117,7 @@ def morris(*, trajectories: int, levels: int, jobs, cache: Path, world: dict, se
     rows, outputs = [], {}
     for name, regime in REGIMES.items():
         frame = batch.evaluate(_points(UNCERTAINTIES, x, regime, world, SEED_BASE["morris"]), outcomes=OUTCOMES,
-                               jobs=jobs, cache_dir=cache, desc=f"Morris, {name}", chunk_size=len(UNCERTAINTIES) + 1)
+                               jobs=jobs, store=cache, desc=f"Morris, {name}")
         outputs[name] = frame
         for outcome in OUTCOMES:
             y, n_bad = _clean(frame[outcome].to_numpy(dtype=float))
@@ -152,7 +152,7 @@ def sobol(factors: Sequence[Factor], *, n: int, jobs, cache: Path, world: dict, 
     rows = []
     for name, regime in REGIMES.items():
         frame = batch.evaluate(_points(factors, x, regime, world, SEED_BASE["sobol"]), outcomes=OUTCOMES,
-                               jobs=jobs, cache_dir=cache, desc=f"Sobol, {name}", chunk_size=len(factors) + 2)
+                               jobs=jobs, store=cache, desc=f"Sobol, {name}")
         for outcome in OUTCOMES:
             y, n_bad = _clean(frame[outcome].to_numpy(dtype=float))
             with np.errstate(invalid="ignore", divide="ignore"):  # a constant output has no variance to share
@@ -169,7 +169,7 @@ def seed_noise(*, seeds: int, jobs, cache: Path, world: dict) -> pd.DataFrame:
     rows = []
     for name, regime in REGIMES.items():
         points = [{**regime, **world, "seed": SEED_BASE["noise"] + s} for s in range(seeds)]
-        frame = batch.evaluate(points, outcomes=OUTCOMES, jobs=jobs, cache_dir=cache, desc=f"seed noise, {name}")
+        frame = batch.evaluate(points, outcomes=OUTCOMES, jobs=jobs, store=cache, desc=f"seed noise, {name}")
         for outcome in OUTCOMES:
             y = frame[outcome].to_numpy(dtype=float)
             y = y[np.isfinite(y)]
@@ -298,7 +298,7 @@ def write(out_dir: Path, morris_indices: pd.DataFrame, sobol_indices: pd.DataFra
     doc.heading("Files")
     doc.para("`morris.csv`, `sobol.csv` (indices with confidence intervals), `seed_noise.csv`, "
              "`morris_sample.csv` (every Morris world: parameter values and outcomes in both regimes), "
-             "`sensitivity.json` (sizes and the claim numbers). Raw runs are cached in `runs/` (not committed): "
+             "`sensitivity.json` (sizes and the claim numbers). Raw runs are kept in the results store `runs/store/` (not committed): "
              "rerunning the command resumes.")
     return doc.write(command=info["command"], seconds=info["seconds"], quick=info["quick"])
 

@@ -3,8 +3,8 @@
 The pipelines run at their ``--quick`` size (a tiny world, a handful of
 points); the numbers they produce mean nothing, but every stage, table, figure
 and report is produced. The parameter space they sample is checked against
-the config schema, and the batch runner's resume and failure handling are
-tested directly.
+the config schema, and the batch adapter's resume (from the results store)
+and failure handling are tested directly.
 """
 
 from __future__ import annotations
@@ -64,12 +64,17 @@ def test_calibrated_factors_are_uncertainties():
     assert len(CALIBRATED) == 4
 
 
-# --------------------------------------------------------------------------- the batch runner
+# --------------------------------------------------------------------------- the batch adapter
+
+
+def record_times(folder) -> dict:
+    """Record file -> modification time (ns) of the results store under ``folder``."""
+    return {p.name: p.stat().st_mtime_ns for p in (folder / "store" / "runs").glob("*.json")}
 
 
 def test_batch_keeps_order_records_failures_and_goes_on(tmp_path):
     points = [{**SMALL, "seed": 1}, {**SMALL, "seed": 2, "market.search_prob": 7.0}, {**SMALL, "seed": 3}]
-    frame = batch.evaluate(points, jobs=1, cache_dir=tmp_path, chunk_size=1, progress=False)
+    frame = batch.evaluate(points, jobs=1, store=tmp_path, progress=False)
     assert len(frame) == 3
     assert frame["error"].iloc[1].startswith("ConfigError") and "search_prob" in frame["error"].iloc[1]
     assert frame["error"].iloc[[0, 2]].isna().all()
@@ -79,21 +84,24 @@ def test_batch_keeps_order_records_failures_and_goes_on(tmp_path):
     assert alone["placements"].iloc[0] == frame["placements"].iloc[2], "a point's result does not depend on its batch"
 
 
-def test_batch_resumes_from_finished_chunks_without_rerunning(tmp_path, monkeypatch):
+def test_batch_resumes_from_the_store_without_rerunning(tmp_path, monkeypatch):
+    from sim.runs import engine
+
     points = [{**SMALL, "seed": s} for s in range(4)]
-    first = batch.evaluate(points, jobs=1, cache_dir=tmp_path, chunk_size=2, progress=False)
-    assert len(list(tmp_path.glob("*.parquet"))) == 2
+    first = batch.evaluate(points[:3], jobs=1, store=tmp_path, progress=False)
+    assert len(record_times(tmp_path)) == 3, "one record per finished run"
     calls = []
-    monkeypatch.setattr(batch, "run_point", lambda p, o: calls.append(p) or {})
-    again = batch.evaluate(points, jobs=1, cache_dir=tmp_path, chunk_size=2, progress=False)
-    assert calls == [], "finished chunks are read, not rerun"
-    pd.testing.assert_frame_equal(first, again)
+    real = engine.execute
+    monkeypatch.setattr(engine, "execute", lambda config, fail=False: calls.append(config.seed) or real(config))
+    again = batch.evaluate(points, jobs=1, store=tmp_path, progress=False)
+    assert calls == [3], "runs in the store are read, only the missing one runs"
+    pd.testing.assert_frame_equal(first, again.iloc[:3])
 
 
 def test_batch_in_parallel_equals_serial():
     points = [{**SMALL, "seed": s} for s in range(4)]
-    serial = batch.evaluate(points, jobs=1, chunk_size=1, progress=False)
-    parallel = batch.evaluate(points, jobs=2, chunk_size=1, progress=False)
+    serial = batch.evaluate(points, jobs=1, progress=False)
+    parallel = batch.evaluate(points, jobs=2, progress=False)
     cols = list(batch.DEFAULT_OUTCOMES)
     pd.testing.assert_frame_equal(serial[cols], parallel[cols])
 
@@ -125,9 +133,10 @@ def test_calibration_runs_end_to_end_and_resumes(tmp_path, capsys):
                    "recruitsim-calibrate"):
         assert needle in report
     assert (out / "figures" / "fit.png").stat().st_size > 0
-    parts = sorted(p.name for p in (out / "runs").glob("*.parquet"))
+    records = record_times(out / "runs")
+    assert records, "the runs are kept in the results store"
     assert calibrate.main(["--quick", "--jobs", "1", "--out", str(out)]) == 0
-    assert sorted(p.name for p in (out / "runs").glob("*.parquet")) == parts, "a rerun reuses every run"
+    assert record_times(out / "runs") == records, "a rerun reuses every run and writes none"
     assert json.loads((out / "calibrated.json").read_text())["parameters"] == fit["parameters"]
 
 

@@ -19,6 +19,14 @@ collections of the same runs give equal tables however the sweep was run
 once, whatever number of times it was retried. The timeseries is streamed
 part by part, so a sweep of any size fits in memory. Nothing is read from or
 written to pickle.
+
+A damaged store is refused, with every damaged file named
+(:class:`CollectError`), rather than collected with holes or foreign data: a
+record that is not valid JSON (e.g. truncated by a full disk), a completed
+record whose part is missing, is not the file the run wrote (its SHA-256
+differs from the record's), is no readable Parquet file, or has columns that
+are not the model's outcomes. Running the sweep again repairs them, since
+the store counts such runs as missing (:meth:`sim.runs.store.Store.completed_record`).
 """
 
 from __future__ import annotations
@@ -30,7 +38,15 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sim.config import CONFIG_KEYS, CONFIG_TYPES
-from sim.runs.store import CHOICE_GROUPS, COMPLETED, STORE_DIR, Store
+from sim.runs.store import (
+    CHOICE_GROUPS,
+    COMPLETED,
+    STORE_DIR,
+    Store,
+    format_error,
+    part_problem,
+    sha256_bytes,
+)
 
 RUN_COLUMNS = ("run_id", "seed", "status", "error", "wall_seconds")
 COLLECTED_DIR = "collected"
@@ -40,8 +56,24 @@ TIMESERIES_FILE = "timeseries"
 CHUNK_RUNS = 200
 
 
+#: Damaged files named in full in the message; more are counted.
+SHOWN_DAMAGED = 10
+
+
 class CollectError(Exception):
-    """Nothing to collect; ``str()`` is the message for the user."""
+    """Nothing to collect, or a damaged store; ``str()`` is the message for the user."""
+
+
+def damaged_message(store: Store, damaged: list[tuple[Path, str]]) -> str:
+    """The message for damaged files: each named with what is wrong, and how to repair them."""
+    lines = [f"{len(damaged)} damaged files in the results store {store.root}; nothing was collected:"]
+    for path, problem in damaged[:SHOWN_DAMAGED]:
+        lines.append(f"  {path}: {problem}")
+    if len(damaged) > SHOWN_DAMAGED:
+        lines.append(f"  ... and {len(damaged) - SHOWN_DAMAGED} more")
+    lines.append("run the same sweep, experiment or analysis again to recompute these runs (they count as "
+                 "missing; completed runs are kept), or delete these files")
+    return "\n".join(lines)
 
 
 def _progress(items: Sequence, desc: str, enabled: bool) -> Iterable:
@@ -56,15 +88,31 @@ def _progress(items: Sequence, desc: str, enabled: bool) -> Iterable:
 # --------------------------------------------------------------------------- the runs table
 
 
-def read_records(store: Store, progress: bool = False) -> list[dict]:
-    """Every run record of the store, one per run_id (a completed one wins over a failed one)."""
+def read_records(store: Store, progress: bool = False,
+                 damaged: list[tuple[Path, str]] | None = None) -> list[dict]:
+    """Every run record of the store, one per run_id (a completed one wins over a failed one).
+
+    Args:
+        damaged: if given, each record file that cannot be read as a record is
+            appended to it with what is wrong (otherwise such files are skipped).
+    """
     import json
 
     by_id: dict[str, dict] = {}
     for path in _progress(store.record_files(), "reading run records", progress):
         try:
             record = json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            if damaged is not None:
+                what = "not valid JSON (truncated or corrupt)" if isinstance(exc, ValueError) else \
+                    f"cannot be read ({exc.strerror or exc})"
+                damaged.append((path, what))
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("status"), str):
+            if damaged is not None:
+                damaged.append((path, "not a run record (no status)"))
             continue
         rid = record.get("run_id") or path.stem
         old = by_id.get(rid)
@@ -166,9 +214,14 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None, progress: 
     if sweep_dir.name == STORE_DIR and not (sweep_dir / STORE_DIR).is_dir() and (sweep_dir / "runs").is_dir():
         sweep_dir = sweep_dir.parent
     store = Store(sweep_dir)
-    records = read_records(store, progress)
-    if not records:
+    damaged: list[tuple[Path, str]] = []
+    records = read_records(store, progress, damaged)
+    if not records and not damaged:
         raise CollectError(f"no run records in {store.runs} (is {sweep_dir} a sweep directory?)")
+    completed_records = [r for r in records if r.get("status") == COMPLETED]
+    schemas = _part_schemas(store, completed_records, damaged, progress)
+    if damaged:
+        raise CollectError(damaged_message(store, damaged))
     frame, varying = runs_frame(records)
     out = Path(out_dir) if out_dir is not None else sweep_dir / COLLECTED_DIR
     out.mkdir(parents=True, exist_ok=True)
@@ -178,13 +231,8 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None, progress: 
              _write_csv(out / f"{RUNS_FILE}.csv", [runs_table], runs_table.schema)]
 
     completed = [i for i, s in enumerate(frame["status"]) if s == COMPLETED]
-    missing = [frame["run_id"][i] for i in completed if not store.part_path(frame["run_id"][i]).is_file()]
-    if missing:
-        print(f"recruitsim-collect: warning: {len(missing)} completed runs have no part; left out of "
-              f"the timeseries: {', '.join(missing[:5])}", file=sys.stderr)
-        completed = [i for i in completed if frame["run_id"][i] not in set(missing)]
     meta = ["run_id", "seed", *(c for c in frame.columns if c.startswith("choice.")), *varying]
-    ts_schema, chunks = _timeseries(store, runs_table, completed, meta, progress)
+    ts_schema, chunks = _timeseries(store, runs_table, completed, meta, schemas, progress)
     rows = 0
 
     def counted(tables):
@@ -201,13 +249,47 @@ def collect(sweep_dir: str | Path, out_dir: str | Path | None = None, progress: 
             "failed": int((frame["status"] != COMPLETED).sum()), "timeseries_rows": rows, "files": files}
 
 
-def _timeseries(store: Store, runs_table, completed: list[int], meta: list[str], progress: bool):
+def _part_schemas(store: Store, completed: list[dict], damaged: list[tuple[Path, str]], progress: bool) -> list:
+    """The schema of each completed run's part; a part that is not what its run wrote goes to ``damaged``.
+
+    Each part is read whole once here: its SHA-256 must be the record's
+    (records written before the hash was kept: the footer must be readable
+    and the columns the model's outcomes, :func:`sim.runs.store.part_problem`).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for record in _progress(completed, "checking parts", progress):
+        path = store.part_path(record.get("run_id"))
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            damaged.append((path, f"missing, but its record {store.record_path(record.get('run_id')).name} "
+                                  "says the run completed"))
+            continue
+        except OSError as exc:
+            damaged.append((path, f"cannot be read ({exc.strerror or exc})"))
+            continue
+        expected = record.get("part_sha256")
+        if expected is not None and sha256_bytes(data) != expected:
+            problem = part_problem(data) or "not the file its run wrote (its SHA-256 differs from the record's)"
+            damaged.append((path, problem))
+            continue
+        problem = part_problem(data)
+        if problem:
+            damaged.append((path, problem))
+            continue
+        schemas.append(pq.read_schema(pa.BufferReader(data)))
+    return schemas
+
+
+def _timeseries(store: Store, runs_table, completed: list[int], meta: list[str], part_schemas: list,
+                progress: bool):
     """The long table's schema, and a generator of its chunks."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    part_schemas = [pq.read_schema(store.part_path(runs_table["run_id"][i].as_py()))
-                    for i in _progress(completed, "reading part schemas", progress)]
     if part_schemas:
         outcomes = pa.unify_schemas(part_schemas, promote_options="permissive")
     else:
@@ -220,7 +302,12 @@ def _timeseries(store: Store, runs_table, completed: list[int], meta: list[str],
     def chunks():
         batch = []
         for n, i in enumerate(_progress(completed, "collecting timeseries", progress), 1):
-            part = pq.read_table(store.part_path(runs_table["run_id"][i].as_py()))
+            path = store.part_path(runs_table["run_id"][i].as_py())
+            try:
+                part = pq.read_table(path)
+            except Exception as exc:  # changed since it was checked, or damaged inside (older records)
+                raise CollectError(damaged_message(store, [(path, f"not a readable Parquet file "
+                                                                  f"({format_error(exc)})")])) from None
             size = part.num_rows
             arrays = [pa.repeat(runs_table[c][i], size) for c in meta]
             for f in outcomes:
