@@ -120,14 +120,10 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     cfg = model.config
     e = model.employers
     r = model.recruiters
-    vacancies = np.maximum(e.positions - e.filled, 0)
-    res_emp, res_rec = model.reserved_orders
-    keep = r.active[res_rec]
-    res_emp, res_rec = res_emp[keep], res_rec[keep]
-    reserved = np.bincount(res_emp, minlength=e.n)[: e.n]
-    open_vacancies = np.maximum(vacancies - reserved, 0)
+    # orders reserved by churning recruiters still active, and the vacancies left open: one entry each
+    res_emp, res_rec, vacancy_employer = kernels.open_vacancies(e.positions, e.filled, *model.reserved_orders,
+                                                                r.active)
     rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
-    vacancy_employer = np.repeat(np.arange(e.n), open_vacancies)
     if e.public_bound.any():  # (without any, the draw below draws nothing: skip it all)
         # vacancies of employers bound to the public channel go there first, up to its capacity
         bound = np.flatnonzero(e.public_bound[vacancy_employer])

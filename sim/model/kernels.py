@@ -566,3 +566,63 @@ def ratings_view(rows, reviews, reviews_fee, reviews_deceived, fee_prior, deceiv
         fee[i] = (prior * fee_prior[i] + reviews_fee[row]) / (prior + reviews[row])
         deceived[i] = (prior * deceive_prior[i] + reviews_deceived[row]) / (prior + reviews[row])
     return fee, deceived
+
+
+@kernel
+def break_even_price(rows, open_fee, hidden, order_wage, capacity, cert_stage, holds_label, placement_cost,
+                     fixed_cost, min_margin, audits_per_month):
+    """The lowest employer price each recruiter of ``rows`` accepts (see recruiters.break_even_price).
+
+    Replaces the array arithmetic of :func:`sim.model.recruiters.break_even_price`.
+    """
+    floor = np.empty(len(rows))
+    for i in range(len(rows)):
+        row = rows[i]
+        fee_income = (open_fee[row] + hidden[row]) * order_wage[row]
+        unit_cost = placement_cost + fixed_cost / max(capacity[row], 1)
+        audits = audits_per_month if cert_stage[row] == holds_label else 0.0
+        floor[i] = unit_cost + min_margin + audits / max(capacity[row], 1) - fee_income
+    return floor
+
+
+@kernel
+def update_employer_prices(rows, floor, price, orders, capacity, adjust_rate, step):
+    """Employer prices: up a step with the overload when orders exceed capacity, else toward the floor.
+
+    Replaces the ``np.where`` of :func:`sim.model.recruiters.update_prices`; ``price`` changes in place.
+    """
+    for i in range(len(rows)):
+        row = rows[i]
+        old = price[row]
+        if orders[row] > capacity[row]:
+            overload = minimum(orders[row] / max(capacity[row], 1), 10.0)
+            price[row] = old + step * overload
+        else:
+            price[row] = maximum(old + adjust_rate * (floor[i] - old), floor[i])
+
+
+@kernel
+def open_vacancies(positions, filled, reserved_employer, reserved_recruiter, active):
+    """Reserved orders of recruiters still active, and one entry per vacancy left open (its employer).
+
+    Replaces, in :func:`sim.model.employers.place_job_orders`, the vacancy
+    count, the filter of reserved orders, ``np.bincount`` of the reserved
+    ones and ``np.repeat(np.arange(n), open)``.
+    """
+    keep = np.empty(len(reserved_recruiter), np.bool_)
+    reserved = np.zeros(len(positions), np.int64)
+    for i in range(len(reserved_recruiter)):
+        keep[i] = active[reserved_recruiter[i]]
+        if keep[i] and reserved_employer[i] < len(positions):
+            reserved[reserved_employer[i]] += 1
+    total = 0
+    for employer in range(len(positions)):
+        reserved[employer] = max(max(positions[employer] - filled[employer], 0) - reserved[employer], 0)
+        total += reserved[employer]
+    vacancy_employer = np.empty(total, np.int64)
+    k = 0
+    for employer in range(len(positions)):
+        for _ in range(reserved[employer]):
+            vacancy_employer[k] = employer
+            k += 1
+    return reserved_employer[keep], reserved_recruiter[keep], vacancy_employer

@@ -259,11 +259,11 @@ def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     m = model.config.market
     c = model.config.certification
     open_fee, hidden = charged_months(model)
-    fee_income = (open_fee[rows] + hidden[rows]) * r.order_wage[rows]
-    unit_cost = m.placement_cost + m.fixed_cost / np.maximum(r.capacity[rows], 1)
-    audits_per_month = np.where(r.cert_stage[rows] == HOLDS_LABEL,
-                                c.surveillance_cost / c.surveillance_interval_months, 0.0)
-    return unit_cost + m.min_margin + audits_per_month / np.maximum(r.capacity[rows], 1) - fee_income
+    # for each row: processing + fixed cost over capacity + margin + label holders' audits over capacity
+    # - the fee the worker pays (kernels.break_even_price)
+    return kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
+                                    m.placement_cost, m.fixed_cost, m.min_margin,
+                                    c.surveillance_cost / c.surveillance_interval_months)
 
 
 def update_prices(model: RecruitmentModel) -> None:
@@ -289,19 +289,16 @@ def update_prices(model: RecruitmentModel) -> None:
     slots = np.minimum(r.orders[tested], r.capacity[tested])
     target = np.maximum(2 * slots, 1)
     pressure = np.tanh((r.applicants[tested] - target) / target)
-    r.fee_months[tested] = np.clip(r.fee_months[tested] * np.exp(m.fee_adjust_rate * pressure), 0.05, 120.0)
+    r.fee_months[tested] = np.minimum(np.maximum(r.fee_months[tested] * np.exp(m.fee_adjust_rate * pressure), 0.05),
+                                      120.0)  # np.clip's values, without its overhead
     # recruiters not charging their asking fee (capped, or certified) learn it from those who do
     untested = rows[~testing]
     if len(tested) and len(untested):
         reference = r.fee_months[tested].mean()
         r.fee_months[untested] += m.fee_adjust_rate * (reference - r.fee_months[untested])
 
-    floor = break_even_price(model, rows)
-    busy = r.orders[rows] > r.capacity[rows]
-    price = r.price[rows]
-    undercut = price + m.fee_adjust_rate * (floor - price)
-    overload = np.minimum(r.orders[rows] / np.maximum(r.capacity[rows], 1), 10.0)
-    r.price[rows] = np.where(busy, price + m.price_adjust_step * overload, np.maximum(undercut, floor))
+    kernels.update_employer_prices(rows, break_even_price(model, rows), r.price, r.orders, r.capacity,
+                                   m.fee_adjust_rate, m.price_adjust_step)
 
 
 def perceived_detection(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
