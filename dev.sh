@@ -11,7 +11,8 @@
 # python3; creates .venv with it and installs the package editable with its
 # dev extras. Re-installs only when pyproject.toml changed or an extra is
 # missing (stamps in .venv). `app` adds the extra `app` (solara); `test` adds
-# `app` and `browser` (Playwright) and, when run as root without
+# `app`, `browser` (Playwright) and `cluster` (submitit, light: its tests run
+# a sweep through submitit's local launcher) and, when run as root without
 # /usr/bin/chromium, installs Debian's chromium with apt-get (about 10 s),
 # for the browser tests; if any of that fails they are skipped, not failed.
 set -euo pipefail
@@ -85,7 +86,7 @@ setup() {
         say "installing recruitsim[$extras] and its dependencies into $VENV (first time takes a minute)"
         if ! "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$extras]"; then
             [[ "$extras" == dev ]] && return 1
-            say "note: could not install the extras $extras; installing only dev (the app and its browser tests will not run)"
+            say "note: could not install the extras $extras; installing only dev (the app, its browser tests and the submitit launcher tests will not run)"
             "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
             extras=dev
         fi
@@ -127,7 +128,7 @@ case "$cmd" in
         exec "$VENV/bin/recruitsim" ${scenario[@]+"${scenario[@]}"} "$@"
         ;;
     test)
-        setup app browser
+        setup app browser cluster
         ensure_chromium
         exec "$VENV/bin/python" -m pytest -q "$@"
         ;;

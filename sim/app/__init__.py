@@ -48,6 +48,8 @@ SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
 
 
 def _parser() -> argparse.ArgumentParser:
+    from sim.commands.version import add_version_option
+
     parser = argparse.ArgumentParser(
         prog="recruitsim-app",
         description="Serve the recruitsim classroom app: scenarios with their notes, levers, "
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="baseline",
                         help="the scenario a new browser tab starts with (default baseline)")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
+    add_version_option(parser)
     return parser
 
 

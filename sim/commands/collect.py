@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from sim.commands.version import add_version_option
 from sim.runs.collect import CollectError, collect
+
+#: Exit status of a command line the command cannot act on (here: SWEEP is not a folder).
+EXIT_USAGE = 2
+#: Exit status when there is nothing to collect or collecting failed.
+EXIT_FAILED = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,12 +30,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", metavar="DIR", default=None,
                         help="where to write the tables (default: SWEEP/collected)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    add_version_option(parser)
     args = parser.parse_args(argv)
+    if not Path(args.sweep_dir).is_dir():
+        print(f"recruitsim-collect: no folder {args.sweep_dir}; give a sweep directory "
+              "(the hydra.sweep.dir of a recruitsim -m command)", file=sys.stderr)
+        return EXIT_USAGE
     try:
         done = collect(args.sweep_dir, args.out, progress=not args.quiet)
     except CollectError as exc:
         print(f"recruitsim-collect: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     folder = Path(done["files"][0]).parent
     line = (f"recruitsim-collect: {done['runs']} runs ({done['completed']} completed, "
             f"{done['failed']} failed), {done['timeseries_rows']} timeseries rows -> {folder}/")

@@ -17,20 +17,27 @@ the sweep's store (:mod:`sim.runs.store`), a run that raises is recorded as fail
 and the others go on, runs already completed in the same sweep directory are
 skipped, and the command lists every failed run at the end.
 
-Exit status: 0 success; 2 invalid configuration; 1 a sweep with failed runs,
-or anything else (including Hydra's own errors when Hydra flags such as
-``--cfg`` are used).
+``recruitsim --version`` prints the versions of recruitsim, Hydra, Mesa and
+Python, and a launcher whose optional extra is not installed
+(``hydra/launcher=slurm`` without the extra ``cluster``) is refused with the
+``pip install`` to run; both before Hydra reads anything.
+
+Exit status: 0 success; 2 invalid configuration, or a launcher whose extra is
+missing; 1 a sweep with failed runs, or anything else (including Hydra's own
+errors when Hydra flags such as ``--cfg`` are used).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import hydra
 from omegaconf import DictConfig
 
+from sim.commands.version import version_text
 from sim.config import (
     CONFIG_DIR,
     CONFIG_NAME,
@@ -55,26 +62,64 @@ EXIT_RUN_FAILED = 1
 HEADLINE = ("placements", "mean_fee_months", "indebted_share", "debt_bondage_share",
             "mean_payback_months", "certified_share")
 
+#: Launchers that come with an optional extra: option of hydra/launcher -> (extra, plugin module).
+EXTRA_LAUNCHERS = {
+    "slurm": ("cluster", "hydra_plugins.hydra_submitit_launcher"),
+    "slurm_local": ("cluster", "hydra_plugins.hydra_submitit_launcher"),
+    "submitit_local": ("cluster", "hydra_plugins.hydra_submitit_launcher"),
+    "submitit_slurm": ("cluster", "hydra_plugins.hydra_submitit_launcher"),
+    "ray": ("ray", "hydra_plugins.hydra_ray_launcher"),
+}
+
 
 # --------------------------------------------------------------------------- running
 
 
 def format_summary(config: RecruitsimConfig, result: Any, out_dir: Path) -> str:
-    """The few lines printed after a run: what ran, the headline outcomes, where the files are."""
+    """The few lines printed after a run: what ran, the headline outcomes, where the files are.
+
+    An outcome a run leaves undefined (a mean fee when nobody was placed, any
+    outcome of a run of no months) is shown as ``n/a`` with the reason, so
+    that a world too small to place anyone is not read as a model result.
+    """
     from sim.model.outcomes import OUTCOME_UNITS
 
     lines = [f"recruitsim: scenario {config.scenario_name}, seed {config.seed}, "
              f"{config.run.steps} months in {result.wall_seconds:.1f} s"]
+    why = _why_undefined(config, result)
+    if why:
+        lines.append(f"  {why}")
     for name in HEADLINE:
         if name in result.summary:
             value = result.summary[name]
-            shown = f"{value:10.3f}" if isinstance(value, (int, float)) else f"{value!s:>10}"
+            shown = f"{value:10.3f}" if _is_number(value) else f"{'n/a':>10}"
             lines.append(f"  {name:<20}{shown}  {OUTCOME_UNITS.get(name, '')}")
-    window = result.summary.get("window_months", config.run.summary_window_months)
-    lines.append(f"  (means over the last {window:g} months; "
-                 "every outcome is in summary.json)")
+    if config.run.steps > 0:
+        window = result.summary.get("window_months", config.run.summary_window_months)
+        lines.append(f"  (means over the last {window:g} months; n/a: undefined in them; "
+                     "every outcome is in summary.json)")
     lines.append(f"Output: {_display_path(out_dir)}")
     return "\n".join(lines)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN != NaN
+
+
+def _why_undefined(config: RecruitsimConfig, result: Any) -> str | None:
+    """Why the run's outcomes are n/a: no month simulated, or nobody placed (with the settings to blame)."""
+    if config.run.steps < 1:
+        return "n/a (no months simulated): run.steps=0; give run.steps=1 or more"
+    timeseries = result.timeseries
+    if "placements" not in timeseries or float(timeseries["placements"].sum()) > 0:
+        return None
+    market, policy = config.market, config.policy
+    causes = [f"market.{key}=0" for key in ("n_workers", "n_employers", "jobs_per_employer")
+              if getattr(market, key) == 0]
+    if market.n_recruiters == 0 and policy.public_capacity == 0:
+        causes.append("market.n_recruiters=0 and policy.public_capacity=0")
+    because = ": " + ", ".join(causes) if causes else ""
+    return (f"no worker was placed in the run{because}; outcomes of placed workers are n/a")
 
 
 def _display_path(path: Path) -> str:
@@ -100,8 +145,9 @@ def _hydra_task(cfg: DictConfig) -> Any:
     if hc.mode == RunMode.MULTIRUN:
         from sim.runs.sweep import job_label, run_job
 
-        return run_job(cfg, sweep_dir=hc.sweep.dir, job_dir=out_dir, overrides=list(hc.overrides.task),
-                       choices=choices, job_label=job_label(hc.job.num))
+        overrides = list(hc.overrides.task)
+        return run_job(cfg, sweep_dir=hc.sweep.dir, job_dir=out_dir, overrides=overrides,
+                       choices=choices, job_label=job_label(hc.job.num, overrides))
     try:
         config = check_config(cfg)
         if config.run.replications != 1:
@@ -122,14 +168,38 @@ def _hydra_task(cfg: DictConfig) -> Any:
 _MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
+def missing_launcher(args: Sequence[str]) -> str | None:
+    """The message for a ``hydra/launcher=NAME`` among ``args`` whose optional extra is not installed.
+
+    Hydra would otherwise fail deep in its plugin loader ("Unknown plugin
+    class") after composing everything; the user needs the ``pip install``.
+    """
+    for arg in args:
+        key, _, option = arg.lstrip("+~").partition("=")
+        if key != "hydra/launcher" or option not in EXTRA_LAUNCHERS:
+            continue
+        extra, module = EXTRA_LAUNCHERS[option]
+        if importlib.util.find_spec(module) is None:
+            return (f"recruitsim: hydra/launcher={option} needs the optional extra '{extra}': "
+                    f"pip install -e '.[{extra}]'")
+    return None
+
+
 def main() -> None:
     """Console entry point of ``recruitsim`` (see ``recruitsim --help``)."""
+    args = sys.argv[1:]
+    if "--version" in args:
+        print(version_text())
+        sys.exit(0)
     if not (CONFIG_DIR / f"{CONFIG_NAME}.yaml").is_file():
         print(f"recruitsim: cannot find {CONFIG_DIR}/{CONFIG_NAME}.yaml; install the package "
               "from a checkout with `pip install -e .` (or run `bash dev.sh run`)", file=sys.stderr)
         sys.exit(1)
+    message = missing_launcher(args)
+    if message:
+        print(message, file=sys.stderr)
+        sys.exit(EXIT_BAD_CONFIG)
     register_configs()
-    args = sys.argv[1:]
     flags = [a for a in args if a.startswith("-")]
     overrides = [a for a in args if not a.startswith("-")]
     multirun = bool(flags) and all(f in _MULTIRUN_FLAGS for f in flags)

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Sequence
 
+from sim.commands.version import add_version_option
 from sim.config.scenarios import SECTIONS, all_scenarios, read
 
 # --------------------------------------------------------------------------- the command
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("name", nargs="?", help="a scenario to show in full")
     parser.add_argument("--paths", action="store_true", help="show each scenario's file")
+    add_version_option(parser)
     return parser
 
 

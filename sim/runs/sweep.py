@@ -53,6 +53,13 @@ FAIL_SEEDS_ENV = "RECRUITSIM_FAIL_SEEDS"
 #: Number of jobs of the sweep, set by :class:`SweepCallback` for the progress lines of the jobs.
 JOBS_ENV = "RECRUITSIM_SWEEP_JOBS"
 
+#: The swept keys (comma-separated), set by :class:`SweepCallback`: progress lines name their values.
+SWEPT_ENV = "RECRUITSIM_SWEEP_KEYS"
+
+#: Keys a job's progress line leaves out of its name: the seed has a place of its own in the line,
+#: and the batch size and the experiment's name are the same for every job of a sweep.
+UNNAMED_KEYS = ("seed", "run.replications", "experiment")
+
 
 @dataclass
 class RunOutcome:
@@ -113,7 +120,7 @@ def run_job(cfg: Any, *, sweep_dir: str | os.PathLike, job_dir: str | os.PathLik
         job_dir: the job's own folder, for the per-run files.
         overrides: the job's Hydra overrides, recorded with each run.
         choices: the option chosen for each config group.
-        job_label: how progress lines name the job, e.g. ``"job 3/16"``.
+        job_label: how progress lines name the job, e.g. ``"job 3/16 policy=fee_ban_enforced"``.
 
     Returns:
         One :class:`RunOutcome` per replication.
@@ -193,17 +200,38 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def job_label(job_num: int) -> str:
-    """``"job 3/16"`` when the sweep's size is known, else ``"job 3"``."""
+def override_key(override: str) -> str:
+    """The key of a Hydra override: ``policy.fine`` of ``policy.fine=5000`` (``+``/``~``/``++`` dropped)."""
+    return override.split("=", 1)[0].lstrip("+~").strip()
+
+
+def job_label(job_num: int, overrides: Sequence[str] = ()) -> str:
+    """How a job's progress lines name it: its number and the values it was given.
+
+    ``"job 3/16 policy=fee_ban_enforced policy.fine=5000"``: the number of jobs
+    when the sweep's size is known, then the job's overrides of the swept keys
+    (all its overrides when the swept keys are unknown), without the seed
+    (each line names its own) and the keys of :data:`UNNAMED_KEYS`. A number
+    alone would send the user to the job's files to learn what ran.
+    """
     total = os.environ.get(JOBS_ENV)
-    return f"job {job_num + 1}/{total}" if total else f"job {job_num + 1}"
+    head = f"job {job_num + 1}/{total}" if total else f"job {job_num + 1}"
+    swept = os.environ.get(SWEPT_ENV)
+    keys = None if swept is None else set(filter(None, swept.split(",")))
+    named = [o for o in overrides if override_key(o) not in UNNAMED_KEYS
+             and (keys is None or override_key(o) in keys)]
+    return " ".join([head, *named])
 
 
 # --------------------------------------------------------------------------- around the sweep
 
 
-def count_jobs(config: Any) -> int | None:
-    """Number of jobs of a sweep run by Hydra's basic sweeper, or None if unknown."""
+def sweep_grid(config: Any) -> dict[str, int] | None:
+    """Number of values of each key of a sweep run by Hydra's basic sweeper, or None if unknown.
+
+    Keys set to one value count 1; the swept keys are those with a sweep
+    override (``a,b``, ``range(...)``, ``glob(...)``), even of one value.
+    """
     try:
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -216,13 +244,26 @@ def count_jobs(config: Any) -> int | None:
         lines += list(config.hydra.overrides.task)
         sizes: dict[str, int] = {}
         for o in OverridesParser.create().parse_overrides(lines):
-            values = _sweep_values(o) if o.is_sweep_override() else [None]
-            if values is None:
+            values = _sweep_values(o) if o.is_sweep_override() else None
+            if o.is_sweep_override() and values is None:
                 return None
-            sizes[o.get_key_element()] = len(values)
-        return math.prod(sizes.values())
+            # a fixed key counts 0 here, so that the swept keys can be told apart below
+            sizes[o.get_key_element()] = len(values) if values is not None else 0
+        return sizes
     except Exception:  # progress lines only; never stop a sweep for this
         return None
+
+
+def count_jobs(config: Any) -> int | None:
+    """Number of jobs of a sweep run by Hydra's basic sweeper, or None if unknown."""
+    sizes = sweep_grid(config)
+    return None if sizes is None else math.prod(max(n, 1) for n in sizes.values())
+
+
+def swept_keys(config: Any) -> list[str] | None:
+    """The keys a sweep run by Hydra's basic sweeper varies (in command-line order), or None if unknown."""
+    sizes = sweep_grid(config)
+    return None if sizes is None else [override_key(k) for k, n in sizes.items() if n > 0]
 
 
 class SweepCallback(Callback):
@@ -238,10 +279,14 @@ class SweepCallback(Callback):
         store.remove_temporary_files()
         self._before = store.snapshot()
         jobs = count_jobs(config)
-        if jobs:
-            os.environ[JOBS_ENV] = str(jobs)  # inherited by the jobs' processes, for "job 3/16"
-        else:
-            os.environ.pop(JOBS_ENV, None)
+        keys = swept_keys(config)
+        # inherited by the jobs' processes, for their progress lines ("job 3/16 policy=...")
+        for name, value in ((JOBS_ENV, str(jobs) if jobs else None),
+                            (SWEPT_ENV, None if keys is None else ",".join(keys))):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         done = sum(1 for r in store.records() if r.get("status") == COMPLETED)
         what = f"{jobs} jobs" if jobs else "a sweep"
         line = f"recruitsim: {what} into {store.sweep_dir}"
