@@ -408,7 +408,7 @@ class _Dask:
         except ImportError:
             raise SchedulerError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
         try:
-            self.client = Client(address, timeout="20s", set_as_default=False)
+            self.client = Client(address, timeout="10s", set_as_default=False)
         except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address
             raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {format_error(exc)}") from None
         self.futures: dict[Any, int] = {}
@@ -423,14 +423,13 @@ class _Dask:
         self.futures[future] = index
 
     def wait(self, timeout: float | None) -> list[tuple[int, Any]]:
-        from distributed import wait
-
         if not self.futures:
             return []
-        try:
-            wait(list(self.futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not any(f.done() for f in self.futures):  # at most 2 x threads futures: cheap to poll
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
+            time.sleep(0.02)
         done = []
         for future in [f for f in self.futures if f.done()]:
             index = self.futures.pop(future)
@@ -562,7 +561,11 @@ def _compute(specs, ids, todo: list[int], results: list, store: Store | None, jo
                         results[i] = _from_record(store, record, timeseries)
                         bar.update(1)
                         continue
-                    if not store.claim(rid):
+                    try:
+                        claimed = store.claim(rid)
+                    except OSError as exc:  # the store filled up (or broke) since the batch began
+                        raise _stopped(store, rid, exc, results, []) from None
+                    if not claimed:
                         waiting.add(i)
                         continue
                 config = specs[i].config
@@ -630,18 +633,26 @@ def _finish(store: Store | None, spec: RunSpec, rid: str, outcome: Any, timeseri
         else:
             store.write_failed(record)
     except OSError as exc:
-        message = f"could not write run {rid} into {store.root}: {exc.strerror or format_error(exc)}"
-        failed = Finished(rid, FAILED, error=f"StoreWriteError: {message}", computed=True)
+        failed = Finished(rid, FAILED, error=f"StoreWriteError: {_write_problem(store, rid, exc)}", computed=True)
         try:  # a failed record is smaller than the part: it may still fit
             store.write_failed({**record, "status": FAILED, "summary": None, "error": failed.error})
         except OSError:
             pass
-        done = [r for r in results if r is not None]
-        raise StoreWriteError(
-            f"{message}. The batch stopped; {sum(r.status == COMPLETED for r in done)} runs completed and are "
-            "kept. Free space (or fix the folder) and run the same command again to resume.",
-            [failed, *(r for r in done if r.status != COMPLETED)]) from None
+        raise _stopped(store, rid, exc, results, [failed]) from None
     return finished
+
+
+def _write_problem(store: Store, rid: str, exc: OSError) -> str:
+    return f"could not write run {rid} into {store.root}: {exc.strerror or format_error(exc)}"
+
+
+def _stopped(store: Store, rid: str, exc: OSError, results: list, failed: list[Finished]) -> StoreWriteError:
+    """The error that stops a batch whose store cannot be written any more, with the failure list."""
+    done = [r for r in results if r is not None]
+    return StoreWriteError(
+        f"{_write_problem(store, rid, exc)}. The batch stopped; {sum(r.status == COMPLETED for r in done)} runs "
+        "completed and are kept. Free space (or fix the folder) and run the same command again to resume.",
+        [*failed, *(r for r in done if r.status != COMPLETED)])
 
 
 def _from_record(store: Store, record: dict, timeseries: bool) -> Finished:

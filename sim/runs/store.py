@@ -319,8 +319,13 @@ class Store:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()  # stale: its process is gone
                 continue
-            with os.fdopen(fd, "w") as f:
-                json.dump({**mine, "claimed": files.utc_now().isoformat(timespec="seconds")}, f)
+            try:
+                with os.fdopen(fd, "w") as f:
+                    json.dump({**mine, "claimed": files.utc_now().isoformat(timespec="seconds")}, f)
+            except OSError:  # e.g. a full disk: leave no half-written claim to wait for
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                raise
             return True
         return False
 
