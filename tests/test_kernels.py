@@ -590,3 +590,18 @@ def test_simulate_builds_no_worker_agents_and_gives_the_same_outcomes(monkeypatc
     assert config.run.worker_agents  # the caller's config is left as it was
     with pytest.raises(AssertionError, match="built per-worker agents"):
         simulate(config, worker_agents=True)
+
+
+@pytest.mark.parametrize("n", [*range(0, 20), 127, 128, 129, 136, 255, 256, 257, 1000, 8191, 8192, 8193, 100_003])
+def test_pairwise_sum_and_mean_equal_numpy_bit_for_bit(n):
+    """Kernels sum as numpy does (pairwise, in blocks of 8 up to 128): if a numpy release sums otherwise,
+    this fails, and sim/model/kernels.py's pairwise_sum must follow it."""
+    rng = np.random.default_rng(n)
+    for values in (rng.normal(size=n) * 10.0 ** rng.uniform(-3, 6, n), np.full(n, 500.0), -np.zeros(n)):
+        total = kernels.pairwise_sum(values, 0, n)
+        assert np.array([total]).tobytes() == np.array([np.add.reduce(values)]).tobytes()
+        if n:
+            assert kernels.mean(values) == values.mean()
+    if n > 10:  # a slice from an offset, as kernels sum their parts
+        values = rng.normal(size=n)
+        assert kernels.pairwise_sum(values, 3, n - 5) == np.add.reduce(values[3:-2])

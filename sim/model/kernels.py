@@ -36,6 +36,76 @@ F32 = np.float32
 
 
 @kernel
+def _block_sum(values, start, count):
+    """numpy's sum of at most 128 items: one by one below 8, else eight interleaved sums combined as a tree."""
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += values[i]
+        return total
+    v = values[start:start + count]
+    r0, r1, r2, r3, r4, r5, r6, r7 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+    i = 8
+    while i < count - count % 8:
+        r0, r1, r2, r3 = r0 + v[i], r1 + v[i + 1], r2 + v[i + 2], r3 + v[i + 3]
+        r4, r5, r6, r7 = r4 + v[i + 4], r5 + v[i + 5], r6 + v[i + 6], r7 + v[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += v[i]
+        i += 1
+    return total
+
+
+@kernel
+def pairwise_sum(values, start, count):
+    """The sum of ``values[start:start + count]`` exactly as ``np.add.reduce`` gives it (float64).
+
+    Numpy sums a contiguous float64 array pairwise: blocks of at most 128
+    items (:func:`_block_sum`), and a longer stretch as its two halves (the
+    first rounded down to a multiple of 8) summed apart and added, all that
+    added to 0.0 (so a sum of -0.0s is 0.0). Doing the same here lets a kernel sum without handing the
+    array back to numpy, with the same bits (``tests/test_kernels.py``
+    checks it against the numpy installed). The halving is walked with an
+    explicit stack, not recursion, which numba's cache does not keep.
+    """
+    if count <= 128:
+        return 0.0 + _block_sum(values, start, count)
+    # frames: (start, count, stage); stage 0: split or sum a block, 1: go right, 2: add the two halves
+    frames = np.empty((64, 3), np.int64)
+    sums = np.empty(64)
+    n_frames = n_sums = 0
+    frames[0, 0], frames[0, 1], frames[0, 2] = start, count, 0
+    n_frames = 1
+    while n_frames:
+        n_frames -= 1
+        first, length, stage = frames[n_frames, 0], frames[n_frames, 1], frames[n_frames, 2]
+        half = length // 2
+        half -= half % 8
+        if stage == 0 and length <= 128:
+            sums[n_sums] = _block_sum(values, first, length)
+            n_sums += 1
+        elif stage == 0:  # the left half first
+            frames[n_frames, 0], frames[n_frames, 1], frames[n_frames, 2] = first, length, 1
+            frames[n_frames + 1, 0], frames[n_frames + 1, 1], frames[n_frames + 1, 2] = first, half, 0
+            n_frames += 2
+        elif stage == 1:  # then the right half
+            frames[n_frames, 0], frames[n_frames, 1], frames[n_frames, 2] = first, length, 2
+            frames[n_frames + 1, 0], frames[n_frames + 1, 1], frames[n_frames + 1, 2] = first + half, length - half, 0
+            n_frames += 2
+        else:  # left + right
+            n_sums -= 1
+            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
+    return 0.0 + sums[0]
+
+
+@kernel
+def mean(values):
+    """``values.mean()`` of a float64 array (nan when empty), bit for bit."""
+    return pairwise_sum(values, 0, len(values)) / len(values) if len(values) else np.nan
+
+
+@kernel
 def minimum(a, b):
     """``np.minimum`` of two scalars: nan if either is nan (Python's ``min`` is not)."""
     return a if a < b or np.isnan(a) else b
@@ -296,11 +366,15 @@ def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, p
     numpy): fee, savings spent and loan taken, the employer's price, each
     recruiter's cash and each employer's recruitment cost (accumulated in
     placement order, as ``np.bincount`` does), the violations recorded, and
-    the worker's new contract. Worker and recruiter arrays change in place;
-    ``cap`` is nan when no cap applies.
+    the worker's new contract; and the ledger's totals, summed as numpy
+    summed them. Worker and recruiter arrays change in place; ``cap`` is
+    nan when no cap applies.
 
     Returns:
-        Per placement: wage, fee, borrowed, employer price.
+        Per placement: wage, fee, borrowed, employer price; and the totals
+        of loans, then of fees, service fees, kickbacks and placement costs
+        of private recruiters, then of fees, service fees and placement
+        costs of the public channel.
     """
     k = len(workers)
     wage_out = np.empty(k)
@@ -344,7 +418,24 @@ def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, p
         cash[row] += cash_in[row]
     for row in range(len(recruitment_cost)):
         recruitment_cost[row] += cost_in[row]
-    return wage_out, fee_out, borrowed_out, price_out
+    # the ledger's totals: each sums its placements in order, as numpy summed the masked arrays
+    parts = np.empty((8, k))
+    count = np.zeros(8, np.int64)
+    for i in range(k):
+        if public[i]:  # fee, service fee, placement cost
+            first, n_values = 5, 3
+            values = (fee_out[i], price_out[i], placement_cost, 0.0)
+        else:  # fee, service fee, kickback, placement cost
+            first, n_values = 1, 4
+            values = (fee_out[i], maximum(price_out[i], 0.0), maximum(-price_out[i], 0.0), placement_cost)
+        for j in range(n_values):
+            parts[first + j, count[first + j]] = values[j]
+            count[first + j] += 1
+    totals = np.empty(8)
+    totals[0] = pairwise_sum(borrowed_out, 0, k)
+    for target in range(1, 8):
+        totals[target] = pairwise_sum(parts[target], 0, count[target])
+    return wage_out, fee_out, borrowed_out, price_out, totals
 
 
 @kernel
@@ -445,13 +536,35 @@ def rows_of_kind(active, kind, n, wanted, exclude):
 
 
 @kernel
-def charged_months(kind, fee_months, overcharges, fee_charging, certified, public, has_cap, cap,
-                   public_fee_months, market_fee):
+def market_fee_months(active, kind, fee_months, n, fee_charging, public):
+    """Mean asking fee of active fee-charging recruiters (else of all private ones; else 0), as numpy's mean.
+
+    Replaces the masks and mean of :func:`sim.model.recruiters.market_fee_months`.
+    """
+    charging = np.empty(n)
+    private = np.empty(n)
+    n_charging = n_private = 0
+    for row in range(n):
+        if active[row] and kind[row] != public:
+            private[n_private] = fee_months[row]
+            n_private += 1
+            if kind[row] == fee_charging:
+                charging[n_charging] = fee_months[row]
+                n_charging += 1
+    if n_charging:
+        return mean(charging[:n_charging])
+    return mean(private[:n_private]) if n_private else 0.0
+
+
+@kernel
+def charged_months(active, kind, fee_months, overcharges, n, fee_charging, certified, public, has_cap, cap,
+                   public_fee_months):
     """What each recruiter row charges a worker, in months of wage: (open fee, hidden fee).
 
-    Replaces the ``np.where`` chain of :func:`sim.model.recruiters.charged_months`.
+    Replaces the ``np.where`` chain of :func:`sim.model.recruiters.charged_months`;
+    a cheating certified recruiter hides the market fee (:func:`market_fee_months`).
     """
-    n = len(kind)
+    market_fee = market_fee_months(active, kind, fee_months, n, fee_charging, public)
     open_fee = np.zeros(n)
     hidden = np.zeros(n)
     for row in range(n):
@@ -467,22 +580,96 @@ def charged_months(kind, fee_months, overcharges, fee_charging, certified, publi
 
 
 @kernel
-def workers_abroad_and_bonded(status, wage, debt, months_left, abroad_status, keep_share, annuity):
-    """How many workers are abroad, and how many of them are in debt bondage.
+def worker_outcomes(status, wage, debt, months_left, abroad_status, keep_share, annuity):
+    """Workers abroad, those of them in debt bondage, and workers owing money: three counts.
 
-    Replaces ``np.flatnonzero(status == ABROAD)`` and the mask of
-    :func:`sim.model.workers.bondage_mask` in :func:`sim.model.outcomes.measure`:
-    debt beyond the present value of the net earnings left in the contract,
-    ``wage * keep_share * annuity[months_left] + 1e-9``. ``annuity[k]`` is
+    Replaces ``np.flatnonzero(status == ABROAD)``, the mask of
+    :func:`sim.model.workers.bondage_mask` and ``debt > 1e-9`` in
+    :func:`sim.model.outcomes.measure`. In bondage: debt beyond the present
+    value of the net earnings left in the contract,
+    ``wage * keep_share * annuity[months_left] + 1e-9``; ``annuity[k]`` is
     the annuity factor of k months, computed by numpy as before (the power
     is numpy's; a table of it gives the same values).
     """
-    abroad = bonded = 0
+    abroad = bonded = in_debt = 0
     for i in range(len(status)):
+        in_debt += debt[i] > 1e-9
         if status[i] == abroad_status:
             abroad += 1
             bonded += debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9
-    return abroad, bonded
+    return abroad, bonded, in_debt
+
+
+@kernel
+def placement_outcomes(fee, wage, borrowed, employer_price, recruiters, kind, violation, workers, keep_share,
+                       n_rows):
+    """This month's placements summed up for :func:`sim.model.outcomes.measure`.
+
+    Replaces its numpy expressions over the placements: the count by kind
+    of recruiter (``np.bincount``), fees in months of wage, the mean fee and
+    payback time, the share who borrowed, the mean employer price, the
+    placements recorded with a violation and the Herfindahl index of
+    placements across recruiters; means and sums as numpy sums them.
+
+    Returns:
+        (count by kind, mean fee months, mean payback months, borrowers,
+        mean employer price, violations, hhi, fee months of each placement).
+    """
+    k = len(fee)
+    by_kind = np.zeros(3, np.int64)
+    by_recruiter = np.zeros(n_rows, np.int64)
+    fee_months = np.empty(k)
+    payback = np.empty(k)
+    borrowers = violations = 0
+    for i in range(k):
+        by_kind[kind[recruiters[i]]] += 1
+        by_recruiter[recruiters[i]] += 1
+        fee_months[i] = fee[i] / maximum(wage[i], 1e-9)
+        payback[i] = fee[i] / maximum(wage[i] * keep_share, 1e-9)
+        borrowers += borrowed[i] > 0
+        violations += violation[workers[i]] != 0
+    squared_shares = np.empty(n_rows)
+    for row in range(n_rows):
+        share = by_recruiter[row] / k if k else 0.0
+        squared_shares[row] = share * share
+    hhi = pairwise_sum(squared_shares, 0, n_rows) if k else np.nan
+    return (by_kind, mean(fee_months), mean(payback), borrowers, mean(employer_price), violations, hhi,
+            fee_months)
+
+
+@kernel
+def recruiter_outcomes(active, kind, cert_stage, profit_ema, overcharges, deceives, churns, n,
+                       fee_charging, certified, public, training):
+    """Counts and means over active private recruiters for :func:`sim.model.outcomes.measure`.
+
+    Replaces its masks (``np.flatnonzero`` by kind, then gathers, means and
+    ``np.count_nonzero``); mean profits as numpy sums them.
+
+    Returns:
+        (private, certified, fee-charging, in training, mean profit of the
+        fee-charging, of the certified, fee-charging overcharging, certified
+        overcharging, private deceiving, fee-charging churning).
+    """
+    fc_profit = np.empty(n)
+    cert_profit = np.empty(n)
+    n_private = n_fc = n_cert = n_training = fc_over = cert_over = deceiving = churning = 0
+    for row in range(n):
+        if not active[row] or kind[row] == public:
+            continue
+        n_private += 1
+        deceiving += deceives[row]
+        if kind[row] == fee_charging:
+            fc_profit[n_fc] = profit_ema[row]
+            n_fc += 1
+            n_training += cert_stage[row] == training
+            fc_over += overcharges[row]
+            churning += churns[row]
+        elif kind[row] == certified:
+            cert_profit[n_cert] = profit_ema[row]
+            n_cert += 1
+            cert_over += overcharges[row]
+    return (n_private, n_cert, n_fc, n_training, mean(fc_profit[:n_fc]), mean(cert_profit[:n_cert]),
+            fc_over, cert_over, deceiving, churning)
 
 
 @kernel

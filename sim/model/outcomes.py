@@ -102,11 +102,6 @@ def _mean(values: np.ndarray) -> float:
     return float(np.add.reduce(values) / len(values)) if len(values) else float("nan")
 
 
-def _share_true(flags: np.ndarray) -> float:
-    """``flags.mean()`` of a boolean array (NaN when empty): the count, exact, over the length."""
-    return np.count_nonzero(flags) / len(flags) if len(flags) else float("nan")
-
-
 def median_and_p90(values: np.ndarray) -> tuple[float, float]:
     """``np.median(values)`` and ``np.quantile(values, 0.9)``, equal to numpy's bit for bit, from one sort.
 
@@ -148,20 +143,19 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     w = model.workers
     r = model.recruiters
     n = r.n
-    kind = r.kind[placed.recruiters]
+    keep_share = 1.0 - cfg.market.living_cost_share
     total = len(placed.workers)
-    by_kind = np.bincount(kind, minlength=3)
-    fee_months = placed.fee / np.maximum(placed.wage, 1e-9)
+    # the sums over placements, workers and recruiters: three compiled passes (sim.model.kernels)
+    (by_kind, mean_fee, mean_payback, borrowers, mean_price, violations, hhi,
+     fee_months) = kernels.placement_outcomes(placed.fee, placed.wage, placed.borrowed, placed.employer_price,
+                                              placed.recruiters, r.kind, w.violation, placed.workers, keep_share, n)
     median_fee, p90_fee = median_and_p90(fee_months)
-    net_wage = placed.wage * (1.0 - cfg.market.living_cost_share)
-    n_abroad, n_bonded = kernels.workers_abroad_and_bonded(
-        w.status, w.wage, w.debt, w.months_left, ABROAD, 1.0 - cfg.market.living_cost_share, annuity_factors(model))
+    n_abroad, n_bonded, n_in_debt = kernels.worker_outcomes(w.status, w.wage, w.debt, w.months_left, ABROAD,
+                                                            keep_share, annuity_factors(model))
+    (n_private, n_cert, n_fc, n_training, profit_fc, profit_cert, fc_over, cert_over, deceiving,
+     churning) = kernels.recruiter_outcomes(r.active, r.kind, r.cert_stage, r.profit_ema, r.overcharges, r.deceives,
+                                            r.churns, n, FEE_CHARGING, CERTIFIED, PUBLIC, TRAINING)
     returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
-    active = r.active[:n]
-    fc = np.flatnonzero(active & (r.kind[:n] == FEE_CHARGING))
-    cert = np.flatnonzero(active & (r.kind[:n] == CERTIFIED))
-    private = np.flatnonzero(active & (r.kind[:n] != PUBLIC))
-    shares = np.bincount(placed.recruiters, minlength=n)[:n] / total if total else np.zeros(0)
     out = {
         "step": model.month,
         "placements": total,
@@ -170,30 +164,30 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "placements_public": int(by_kind[PUBLIC]),
         "certified_share": _share(by_kind[CERTIFIED], total),
         "public_share": _share(by_kind[PUBLIC], total),
-        "mean_fee_months": _mean(fee_months),
+        "mean_fee_months": mean_fee,
         "median_fee_months": median_fee,
         "p90_fee_months": p90_fee,
-        "indebted_share": _share_true(placed.borrowed > 0),
-        "mean_payback_months": _mean(placed.fee / np.maximum(net_wage, 1e-9)),
+        "indebted_share": _share(borrowers, total),
+        "mean_payback_months": mean_payback,
         "workers_abroad": n_abroad,
         "debt_bondage_share": _share(n_bonded, n_abroad),
-        "workers_in_debt_share": _share_true(w.debt > 1e-9),
+        "workers_in_debt_share": _share(n_in_debt, w.n),
         "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
-        "employer_cost_per_hire": _mean(placed.employer_price),
+        "employer_cost_per_hire": mean_price,
         "kickbacks_paid": float(np.maximum(-placed.employer_price, 0).sum()),
         "employer_spending": employer_spending(model),
-        "n_recruiters": len(private),
-        "n_certified": len(cert),
-        "n_fee_charging": len(fc),
-        "n_training": int(np.count_nonzero(r.cert_stage[fc] == TRAINING)),
-        "profit_fee_charging": _mean(r.profit_ema[fc]),
-        "profit_certified": _mean(r.profit_ema[cert]),
-        "evading_share": _share_true(r.overcharges[fc]) if cfg.policy.fee_cap_months is not None else 0.0,
-        "cheating_share": _share_true(r.overcharges[cert]),
-        "deceiving_share": _share_true(r.deceives[private]),
-        "churning_share": _share_true(r.churns[fc]),
-        "violations_committed": int(np.count_nonzero(w.violation[placed.workers])),
-        "hhi": float((shares**2).sum()) if total else float("nan"),
+        "n_recruiters": n_private,
+        "n_certified": n_cert,
+        "n_fee_charging": n_fc,
+        "n_training": n_training,
+        "profit_fee_charging": profit_fc,
+        "profit_certified": profit_cert,
+        "evading_share": _share(fc_over, n_fc) if cfg.policy.fee_cap_months is not None else 0.0,
+        "cheating_share": _share(cert_over, n_cert),
+        "deceiving_share": _share(deceiving, n_private),
+        "churning_share": _share(churning, n_fc),
+        "violations_committed": violations,
+        "hhi": hhi,
         "enforcement_strength": model.regulator.strength(),
     }
     for name in OUTCOMES:

@@ -74,8 +74,8 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
 def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, employers: np.ndarray) -> Placements:
     """Pay fees, prices, kickbacks and placement costs; start the workers' contracts.
 
-    The per-placement work is one compiled loop (:func:`sim.model.kernels.start_contracts`);
-    the ledger's totals are summed here.
+    The per-placement work and the ledger's totals are one compiled loop
+    (:func:`sim.model.kernels.start_contracts`).
     """
     cfg = model.config
     r = model.recruiters
@@ -85,23 +85,22 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     open_fee, hidden = charged_months(model)
     public = r.kind[recs] == PUBLIC
     cap = cfg.policy.fee_cap_months
-    wage, fee, borrowed, price = kernels.start_contracts(
+    wage, fee, borrowed, price, totals = kernels.start_contracts(
         workers, recs, employers, model.employers.wage, open_fee, hidden, public, r.price, r.deceives,
         cfg.policy.public_employer_fee, cfg.market.placement_cost, np.nan if cap is None else cap,
         model.month, cfg.market.contract_months,
         w.savings, w.debt, w.status, w.recruiter, w.employer, w.wage, w.fee_paid, w.placed_step, w.months_left,
         w.violation, w.detected, w.spell_gain, w.migrations, r.cash[:n], model.employers.recruitment_cost,
         ABROAD, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE)
-    model.ledger.note("loans", borrowed.sum())
-    cost = np.full(len(recs), cfg.market.placement_cost)
-    private = ~public
-    ledger.transfer("workers", "recruiters", fee[private].sum(), "fees")
-    ledger.transfer("workers", "public_channel", fee[public].sum(), "public_fees")
-    ledger.transfer("employers", "recruiters", np.maximum(price[private], 0).sum(), "service_fees")
-    ledger.transfer("recruiters", "employers", np.maximum(-price[private], 0).sum(), "kickbacks")
-    ledger.transfer("employers", "public_channel", price[public].sum(), "public_service_fees")
-    ledger.transfer("recruiters", "outside", cost[private].sum(), "placement_costs")
-    ledger.transfer("public_channel", "outside", cost[public].sum(), "placement_costs")
+    loans, fees, service_fees, kickbacks, costs, public_fees, public_service_fees, public_costs = totals
+    ledger.note("loans", loans)
+    ledger.transfer("workers", "recruiters", fees, "fees")
+    ledger.transfer("workers", "public_channel", public_fees, "public_fees")
+    ledger.transfer("employers", "recruiters", service_fees, "service_fees")
+    ledger.transfer("recruiters", "employers", kickbacks, "kickbacks")
+    ledger.transfer("employers", "public_channel", public_service_fees, "public_service_fees")
+    ledger.transfer("recruiters", "outside", costs, "placement_costs")
+    ledger.transfer("public_channel", "outside", public_costs, "placement_costs")
     hear_about(model, recs, fee > 0, (w.violation[workers] & DECEIVED) > 0)
     return Placements(workers, recs, employers, wage, fee, borrowed, price)
 

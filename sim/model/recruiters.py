@@ -170,10 +170,7 @@ def placement_capacity(model: RecruitmentModel) -> np.ndarray:
 def market_fee_months(model: RecruitmentModel) -> float:
     """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides."""
     r = model.recruiters
-    rows = r.active_of_kind(FEE_CHARGING)
-    if len(rows) == 0:
-        rows = r.private_active()
-    return float(np.add.reduce(r.fee_months[rows]) / len(rows)) if len(rows) else 0.0  # the mean, as .mean()
+    return kernels.market_fee_months(r.active, r.kind, r.fee_months, r.n, FEE_CHARGING, PUBLIC)
 
 
 def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
@@ -189,9 +186,8 @@ def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     n = r.n
     policy = model.config.policy
     cap = policy.fee_cap_months
-    return kernels.charged_months(r.kind[:n], r.fee_months[:n], r.overcharges[:n], FEE_CHARGING, CERTIFIED, PUBLIC,
-                                  cap is not None, 0.0 if cap is None else cap, policy.public_fee_months,
-                                  market_fee_months(model))
+    return kernels.charged_months(r.active, r.kind, r.fee_months, r.overcharges, n, FEE_CHARGING, CERTIFIED, PUBLIC,
+                                  cap is not None, 0.0 if cap is None else cap, policy.public_fee_months)
 
 
 def offers_to_workers(model: RecruitmentModel) -> dict:
