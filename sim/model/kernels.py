@@ -455,52 +455,55 @@ def earn_and_repay(status, wage, home_wage, savings, debt, spell_gain, abroad_st
     """
     n = len(status)
     income = np.empty(n)
-    n_debtors = n_abroad = 0
-    for i in range(n):
-        n_debtors += debt[i] > 0
-        n_abroad += status[i] == abroad_status
-    interest = np.empty(n_debtors)
-    repaid = np.empty(n_debtors)
-    written_off = np.empty(n_debtors)
-    spent = np.empty(n_abroad)
-    d = a = 0  # next debtor, next worker abroad
+    interest = np.empty(n)  # these three: one entry per debtor, the first d of them
+    repaid = np.empty(n)
+    written_off = np.empty(n)
+    spent = np.empty(n)  # one per worker abroad, the first a of them
+    d = a = 0
+    # Without branches: who is abroad and who owes money is as good as random, so branches would be
+    # mispredicted often. Every quantity is computed for every worker, and a select keeps, for the
+    # others, the value the numpy version left untouched.
     for i in range(n):
         abroad = status[i] == abroad_status
-        income[i] = wage[i] * keep_share if abroad else home_wage[i] * home_saving_rate
-        savings[i] += income[i]
-        repay = 0.0
-        owed_interest = 0.0
-        debtor = debt[i] > 0
-        if debtor:  # only debtors pay interest and repay
-            owed = debt[i]
-            owed_interest = owed * interest_rate
-            owed += owed_interest
-            repay = minimum(owed, savings[i])
-            owed -= repay
-            savings[i] -= repay
-            # lenders write off, for workers at home, what lies beyond the credit line
-            write_off = 0.0 if abroad else maximum(owed - credit_line, 0.0)
-            owed -= write_off
-            debt[i] = owed
-            interest[d], repaid[d], written_off[d] = owed_interest, repay, write_off
-            d += 1
-        if abroad:  # the family at home lives on part of what is left after repayment
-            spent[a] = remittance_share * maximum(income[i] - repay, 0.0)
-            savings[i] -= spent[a]
-            spell_gain[i] += income[i] - home_wage[i]
-            if debtor:
-                spell_gain[i] -= owed_interest
-            a += 1
-    return income, interest, repaid, written_off, spent
+        debtor = debt[i] > 0  # only debtors pay interest and repay
+        earned = wage[i] * keep_share if abroad else home_wage[i] * home_saving_rate
+        income[i] = earned
+        cash = savings[i] + earned
+        owed_interest = debt[i] * interest_rate
+        owed = debt[i] + owed_interest
+        repay = minimum(owed, cash) if debtor else 0.0
+        owed -= repay
+        cash = cash - repay if debtor else cash
+        # lenders write off, for workers at home, what lies beyond the credit line
+        write_off = maximum(owed - credit_line, 0.0) if debtor and not abroad else 0.0
+        owed -= write_off
+        debt[i] = owed if debtor else debt[i]
+        interest[d], repaid[d], written_off[d] = owed_interest, repay, write_off
+        d += debtor
+        # the family at home lives on part of what is left after repayment
+        family = remittance_share * maximum(earned - repay, 0.0)
+        savings[i] = cash - family if abroad else cash
+        spent[a] = family
+        a += abroad
+        gain = spell_gain[i] + (earned - home_wage[i])
+        gain = gain - owed_interest if debtor else gain
+        spell_gain[i] = gain if abroad else spell_gain[i]
+    return income, interest[:d], repaid[:d], written_off[:d], spent[:a]
 
 
 @kernel
 def count_by(values, mask_values, wanted, n):
     """``np.bincount(values[mask_values == wanted], minlength=n)[:n]``, in one pass and no temporaries."""
-    counts = np.zeros(n, np.int64)
+    # first the values that count, without a branch (which items count is as good as random, so a
+    # branch would often be mispredicted), then their counts
+    kept = np.empty(len(values), np.int64)
+    k = 0
     for i in range(len(values)):
-        if mask_values[i] == wanted and values[i] < n:
-            counts[values[i]] += 1
+        kept[k] = values[i]
+        k += (mask_values[i] == wanted) & (values[i] < n)
+    counts = np.zeros(n, np.int64)
+    for i in range(k):
+        counts[kept[i]] += 1
     return counts
 
 
@@ -592,11 +595,11 @@ def worker_outcomes(status, wage, debt, months_left, abroad_status, keep_share, 
     is numpy's; a table of it gives the same values).
     """
     abroad = bonded = in_debt = 0
-    for i in range(len(status)):
+    for i in range(len(status)):  # without branches (see count_by)
+        is_abroad = status[i] == abroad_status
         in_debt += debt[i] > 1e-9
-        if status[i] == abroad_status:
-            abroad += 1
-            bonded += debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9
+        abroad += is_abroad
+        bonded += is_abroad & (debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9)
     return abroad, bonded, in_debt
 
 
