@@ -369,9 +369,13 @@ def _figure_good_fits(history: pd.DataFrame, stem: Path) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="recruitsim-calibrate", description=__doc__.split("\n")[0],
-                                epilog="Writes results/calibration/ (report.md, calibrated.json, history.csv, "
-                                       "figures); rerunning resumes from results/calibration/runs/.")
+    p = argparse.ArgumentParser(prog="recruitsim-calibrate",
+                                description="Calibrate the behavioural parameters to two corridors: workers "
+                                            "pay about ten months of foreign earnings between Pakistan and "
+                                            "Saudi Arabia and about one under Korea's Employment Permit System.",
+                                epilog="Writes ./results/calibration/ under the current directory, or --out DIR "
+                                       "(report.md, calibrated.json, history.csv, figures); rerunning resumes "
+                                       "from its runs/ folder.")
     p.add_argument("--seeds", type=int, default=6, help="seeds per candidate and corridor (default 6)")
     p.add_argument("--generations", type=int, default=8, help="differential-evolution generations (default 8)")
     p.add_argument("--popsize", type=int, default=5, help="population = POPSIZE x free parameters (default 5)")
@@ -393,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = run_resumably(say, lambda: fit.update(calibrate(
         seeds=args.seeds, generations=args.generations, popsize=args.popsize,
         validation_seeds=args.validation_seeds, jobs=args.jobs, out_dir=out, quick=args.quick,
-        command=command_line("recruitsim-calibrate", argv))))
+        command=command_line("recruitsim-calibrate", argv))), scheduler=args.scheduler)
     if status == 0:
         print(json.dumps(fit["parameters"], indent=1))
         say(f"report: {out / 'report.md'}")

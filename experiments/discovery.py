@@ -361,9 +361,13 @@ def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="recruitsim-discover", description=__doc__.split("\n")[0],
-                                epilog="Writes results/discovery/ (report.md, worlds.csv, rules, figures); "
-                                       "rerunning resumes from results/discovery/runs/.")
+    p = argparse.ArgumentParser(prog="recruitsim-discover",
+                                description="Scenario discovery: in which worlds do certified recruiters make "
+                                            "most placements without the state (PRIM boxes and a decision "
+                                            "tree)?",
+                                epilog="Writes ./results/discovery/ under the current directory, or --out DIR "
+                                       "(report.md, worlds.csv, rules, figures); rerunning resumes from its "
+                                       "runs/ folder.")
     p.add_argument("--worlds", type=int, default=1200, help="worlds sampled (default 1200)")
     p.add_argument("--min-density", type=float, default=0.5, help="least density of the PRIM box reported (0.5)")
     p.add_argument("--max-dims", type=int, default=5, help="most parameters a reported box may restrict (5)")
@@ -383,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = output_dir(args, "discovery")
     status = run_resumably(say, lambda: run(
         n=args.worlds, min_density=args.min_density, max_dims=args.max_dims, jobs=args.jobs, out_dir=out,
-        quick=args.quick, command=command_line("recruitsim-discover", argv)))
+        quick=args.quick, command=command_line("recruitsim-discover", argv)), scheduler=args.scheduler)
     if status == 0:
         say(f"report: {out / 'report.md'}")
     return status

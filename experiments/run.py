@@ -1,20 +1,28 @@
-"""``recruitsim-experiment NAME``: run a named experiment end to end into ``results/NAME/``.
+"""``recruitsim-experiment NAME``: run a named experiment end to end into ``./results/NAME/``.
 
 Three steps, each shown as it goes:
 
-1. **Sweep**: ``recruitsim -m experiment=NAME hydra.sweep.dir=results/NAME/runs ...``
-   as a subprocess (the grid is ``hydra.sweeper.params`` in
-   ``configs/experiment/NAME.yaml``). Runs already completed in that
-   directory are skipped, so rerunning an interrupted experiment resumes it.
+1. **Runs**: the runs of the sweep ``recruitsim -m experiment=NAME
+   hydra.sweep.dir=results/NAME/runs ...`` (the grid is
+   ``hydra.sweeper.params`` in ``configs/experiment/NAME.yaml``), expanded
+   here (:func:`experiments.context.grid_specs`) and run by the run-many
+   engine (:func:`sim.runs.engine.run_many`) into the same store the sweep
+   would fill, ``results/NAME/runs/store/``: on all local cores, or on a Dask
+   cluster with ``--scheduler ADDRESS``. Runs already completed there (by
+   this command or by the sweep) are skipped, so rerunning an interrupted
+   experiment resumes it. ``recruitsim -m experiment=NAME`` remains the Hydra
+   way to run the same grid (with Hydra's launchers).
 2. **Collect**: ``recruitsim-collect results/NAME/runs`` gathers the store
    into ``results/NAME/runs/collected/``.
 3. **Analyse**: ``experiments/NAME.py: analyse`` writes ``results/NAME/``:
    figures (PNG and SVG) in ``figures/``, a summary table ``summary.csv``
    and ``report.md`` with the numbers.
 
-``results/*/runs/`` (raw per-run data) is git-ignored; figures, table and
-report are meant to be committed. ``--quick`` runs a tiny version (a small
-world, few seeds, a smaller grid) into ``results/quick/NAME/`` for tests.
+``results/`` is the current directory's (``--out DIR`` writes DIR instead
+of ``results/NAME/``). ``results/*/runs/`` (raw per-run data) is git-ignored;
+figures, table and report are meant to be committed. ``--quick`` runs a tiny
+version (a small world, few seeds, a smaller grid) into
+``results/quick/NAME/`` for tests.
 
 Exit status: 0 success; 2 unknown experiment, bad option or invalid grid;
 1 runs that raised (the analysis still runs on the completed runs and the
@@ -26,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import re
 import shlex
 import subprocess
 import sys
@@ -54,7 +62,7 @@ def _script(name: str) -> list[str]:
     script = Path(sys.executable).with_name(name)
     if script.exists():
         return [str(script)]
-    modules = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.runs.collect"}
+    modules = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.commands.collect"}
     return [sys.executable, "-m", modules[name]]
 
 
@@ -64,12 +72,25 @@ def seed_overrides(n_seeds: int, replications: int) -> list[str]:
     return [f"seed=range(0,{n_seeds},{k})", f"run.replications={k}"]
 
 
+def hydra_string(text: str) -> str:
+    """``text`` as a value of a Hydra override: quoted when Hydra's grammar would split or parse it.
+
+    A folder given with ``--out`` may hold ``=``, ``,``, spaces or quotes,
+    which an unquoted override value cannot.
+    """
+    if re.fullmatch(r"[\w./:+-]+", text) and "/" in text:  # a path: never read as a number or a bool
+        return text
+    # in a quoted value only backslashes before a quote (or the closing quote) are escapes
+    escaped = re.sub(r"(\\*)('|$)", lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), text)
+    return f"'{escaped}'"
+
+
 def build_overrides(name: str, sweep_dir: Path, module, seeds: int | None, jobs: int | None,
                     quick: bool) -> list[str]:
     """The Hydra overrides of the experiment's sweep."""
     from experiments.context import compose
 
-    overrides = [f"experiment={name}", f"hydra.sweep.dir={sweep_dir}"]
+    overrides = [f"experiment={name}", f"hydra.sweep.dir={hydra_string(str(sweep_dir))}"]
     if quick:
         overrides += QUICK_WORLD + list(getattr(module, "QUICK", []))
     if seeds is not None:
@@ -85,13 +106,65 @@ def build_overrides(name: str, sweep_dir: Path, module, seeds: int | None, jobs:
     return overrides
 
 
-def run_experiment(name: str, *, results_dir: Path | None = None, seeds: int | None = None,
-                   jobs: int | None = None, quick: bool = False, sweep: bool = True,
-                   command: str | None = None) -> int:
-    """Sweep, collect and analyse experiment ``name``; returns the exit status (0: all runs completed)."""
+def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler: str | None) -> int:
+    """Run the grid of ``recruitsim -m OVERRIDES`` through the engine into ``sweep_dir/store``.
+
+    Returns 0 (every run completed), 1 (runs failed, listed; or the store
+    could not be written to the end) or 2 (an invalid grid, a store folder
+    that cannot be written or a scheduler that cannot be reached: nothing ran).
+    """
+    from experiments.context import grid_specs
+    from sim.config import ConfigError, InvalidConfig, explain, precheck
+    from sim.runs.engine import SchedulerError, StoreWriteError, failure_lines, run_many
+    from sim.runs.store import Store, StoreNotWritable
+
+    try:
+        precheck(overrides, multirun=True)
+        specs = grid_specs(overrides)
+    except InvalidConfig as exc:
+        print(exc, file=sys.stderr)
+        say("the experiment's grid is invalid (message above); nothing ran")
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(explain(exc, overrides), file=sys.stderr)
+        say("the experiment's grid is invalid (message above); nothing ran")
+        return EXIT_USAGE
+    try:
+        batch = run_many(specs, store=Store(sweep_dir), jobs=jobs, scheduler=scheduler, desc="runs")
+    except (StoreNotWritable, SchedulerError) as exc:
+        say(str(exc))
+        return EXIT_USAGE
+    except StoreWriteError as exc:
+        print("\n".join([str(exc), *failure_lines(exc.failed)]), file=sys.stderr)
+        say("analysing what completed")
+        return EXIT_FAILED
+    say(f"{len(specs)} runs: {batch.computed} computed, {batch.reused} found completed in {sweep_dir / 'store'}"
+        + (f", {len(batch.failed)} FAILED" if batch.failed else ""))
+    if batch.failed:
+        print("\n".join([f"recruitsim-experiment: {len(batch.failed)} failed runs (records in "
+                         f"{sweep_dir / 'store' / 'runs'}):", *failure_lines(batch.failed)]), file=sys.stderr)
+        say("analysing what completed; run the same command again to retry the failed runs")
+        return EXIT_FAILED
+    return 0
+
+
+def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path | None = None,
+                   seeds: int | None = None, jobs: int | None = None, quick: bool = False,
+                   sweep: bool = True, command: str | None = None, scheduler: str | None = None) -> int:
+    """Sweep, collect and analyse experiment ``name``; returns the exit status (0: all runs completed).
+
+    Args:
+        out_dir: the experiment's folder (report, figures, ``runs/``); default
+            ``./results/NAME/`` (``./results/quick/NAME/`` when ``quick``).
+        results_dir: the older way to choose it: ``results_dir/NAME/``.
+        scheduler: a Dask scheduler's address (default: ``RECRUITSIM_SCHEDULER``, else local processes).
+    """
+    from experiments.document import default_output_dir
+
     module = importlib.import_module(f"experiments.{name}")
-    base = Path(results_dir) if results_dir is not None else Path("results") / ("quick" if quick else "")
-    out_dir = base / name
+    if out_dir is None:
+        out_dir = Path(results_dir) / name if results_dir is not None else default_output_dir(name, quick)
+    out_dir = Path(out_dir)
     sweep_dir = out_dir / "runs"
     overrides = build_overrides(name, sweep_dir, module, seeds, jobs, quick)
     ctx = Context(name=name, out_dir=out_dir, sweep_dir=sweep_dir, overrides=overrides, quick=quick,
@@ -99,18 +172,13 @@ def run_experiment(name: str, *, results_dir: Path | None = None, seeds: int | N
     status = 0
 
     if sweep:
-        say(f"[1/3] sweep: recruitsim -m {' '.join(shlex.quote(o) for o in overrides)}")
+        say(f"[1/3] runs of the sweep: recruitsim -m {' '.join(shlex.quote(o) for o in overrides)}")
         tic = time.perf_counter()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
-        done = subprocess.run([*_script("recruitsim"), "-m", *overrides], env=env, check=False)
-        ctx.timings["sweep"] = time.perf_counter() - tic
-        if done.returncode == EXIT_USAGE:
-            say("the sweep's configuration is invalid (message above); nothing was analysed")
+        status = run_grid(overrides, sweep_dir, jobs, scheduler)
+        if status == EXIT_USAGE:
             return EXIT_USAGE
-        if done.returncode != 0:
-            say(f"the sweep ended with status {done.returncode} (see above); analysing what completed")
-            status = EXIT_FAILED
-        say(f"sweep took {ctx.timings['sweep']:.1f} s")
+        ctx.timings["sweep"] = time.perf_counter() - tic
+        say(f"runs took {ctx.timings['sweep']:.1f} s")
     if not (sweep_dir / "store").is_dir():
         say(f"no results store in {sweep_dir}: no run completed, nothing to analyse")
         return EXIT_FAILED
@@ -183,27 +251,36 @@ def _read_records(ctx: Context) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from experiments.document import positive_int, scheduler_option
+    from sim.commands.version import add_version_option
+
     names = experiment_names()
     parser = argparse.ArgumentParser(
         prog="recruitsim-experiment",
         description="Run a named experiment end to end: its sweep (recruitsim -m experiment=NAME, in "
                     "parallel; rerunning resumes an interrupted sweep), recruitsim-collect, and its analysis, "
-                    "which writes results/NAME/: figures (PNG, SVG), summary.csv and report.md.",
+                    "which writes ./results/NAME/ under the current directory (or --out DIR): figures "
+                    "(PNG, SVG), summary.csv and report.md.",
         epilog="Experiments (configs/experiment/NAME.yaml, analysis in experiments/NAME.py): "
                + ", ".join(names) + ". Example: recruitsim-experiment claim --jobs 2",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", metavar="NAME", help="the experiment: " + ", ".join(names))
-    parser.add_argument("--seeds", type=int, default=None, metavar="N",
+    parser.add_argument("--seeds", type=positive_int, default=None, metavar="N",
                         help="seeds 0..N-1 per grid cell instead of the experiment's own number")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+    parser.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="parallel jobs (default: all local cores; 1: one after the other)")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny version (small world, short runs, few seeds, smaller grid) into "
-                             "results/quick/NAME/, for tests; its numbers mean nothing")
-    parser.add_argument("--results-dir", default=None, metavar="DIR",
-                        help="write DIR/NAME/ instead of results/NAME/ (results/quick/NAME/ with --quick)")
+                             "./results/quick/NAME/, for tests; its numbers mean nothing")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default: ./results/NAME/ under the current directory); "
+                             "its runs/ folder holds the sweep")
+    # the option's older name: DIR/NAME/ instead of results/NAME/
+    parser.add_argument("--results-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    scheduler_option(parser)
     parser.add_argument("--skip-sweep", action="store_true",
                         help="only collect and analyse what the sweep directory already holds")
+    add_version_option(parser)
     return parser
 
 
@@ -215,13 +292,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"recruitsim-experiment: no experiment '{args.name}'; choose one of "
               f"{', '.join(experiment_names())} (configs/experiment/)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
-    if (args.seeds is not None and args.seeds < 1) or (args.jobs is not None and args.jobs < 1):
-        print("recruitsim-experiment: --seeds and --jobs must be at least 1", file=sys.stderr)
+    if args.out is not None and args.results_dir is not None:
+        print("recruitsim-experiment: give --out or its older name --results-dir, not both", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     command = "recruitsim-experiment " + " ".join(shlex.quote(a) for a in argv)
     try:
-        status = run_experiment(args.name, results_dir=args.results_dir, seeds=args.seeds, jobs=args.jobs,
-                                quick=args.quick, sweep=not args.skip_sweep, command=command)
+        status = run_experiment(args.name, out_dir=args.out, results_dir=args.results_dir, seeds=args.seeds,
+                                jobs=args.jobs, quick=args.quick, sweep=not args.skip_sweep, command=command,
+                                scheduler=args.scheduler)
     except KeyboardInterrupt:
         print(f"\nrecruitsim-experiment: interrupted; run the same command again to resume "
               f"(completed runs are kept): {command}", file=sys.stderr)

@@ -363,9 +363,12 @@ def _claim_figure(samples: pd.DataFrame, stem: Path) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="recruitsim-sensitivity", description=__doc__.split("\n")[0],
-                                epilog="Writes results/sensitivity/ (report.md, CSV tables, figures); rerunning "
-                                       "resumes from results/sensitivity/runs/.")
+    p = argparse.ArgumentParser(prog="recruitsim-sensitivity",
+                                description="Global sensitivity analysis with SALib: Morris screening of every "
+                                            "uncertain parameter, then Sobol indices of the most influential.",
+                                epilog="Writes ./results/sensitivity/ under the current directory, or --out DIR "
+                                       "(report.md, CSV tables, figures); rerunning resumes from its runs/ "
+                                       "folder.")
     p.add_argument("--trajectories", type=int, default=12, help="Morris trajectories r (default 12)")
     p.add_argument("--levels", type=int, default=4, help="Morris grid levels, even (default 4)")
     p.add_argument("--sobol-n", type=int, default=128, help="Sobol base sample N, a power of two (default 128)")
@@ -388,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status = run_resumably(say, lambda: run(
         trajectories=args.trajectories, levels=args.levels, sobol_n=args.sobol_n, top=args.top,
         noise_seeds=args.noise_seeds, jobs=args.jobs, out_dir=out, quick=args.quick,
-        command=command_line("recruitsim-sensitivity", argv)))
+        command=command_line("recruitsim-sensitivity", argv)), scheduler=args.scheduler)
     if status == 0:
         say(f"report: {out / 'report.md'}")
     return status
