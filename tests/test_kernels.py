@@ -605,3 +605,17 @@ def test_pairwise_sum_and_mean_equal_numpy_bit_for_bit(n):
     if n > 10:  # a slice from an offset, as kernels sum their parts
         values = rng.normal(size=n)
         assert kernels.pairwise_sum(values, 3, n - 5) == np.add.reduce(values[3:-2])
+
+
+@pytest.mark.parametrize("argument,status", [("--help", 0), ("policy.inspection_rate=2", 2)])
+def test_help_and_config_errors_never_load_numba(argument, status):
+    """Compiled kernels load with the model, never for a command that runs nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom sim.commands.run import main\n"
+            f"sys.argv = ['recruitsim', {argument!r}]\n"
+            "try:\n    main()\nexcept SystemExit as exit:\n"
+            "    print(exit.code, 'numba' in sys.modules, 'sim.model.kernels' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-3:] == [str(status), "False", "False"], done.stdout + done.stderr
