@@ -100,41 +100,34 @@ class CertificationScheme:
 
         holders = kernels.rows_of_kind(active, r.cert_stage, n, HOLDS_LABEL, False)  # before today's new labels
         training = kernels.rows_of_kind(active, r.cert_stage, n, TRAINING, False)
-        if c.training_months > 0 and len(training):
-            monthly = c.training_cost / c.training_months
-            r.cash[training] -= monthly
-            ledger.transfer("recruiters", "scheme", monthly * len(training), "certification_costs")
-        r.stage_months[training] += 1
-        ready = training[r.stage_months[training] >= c.training_months]
-        if c.training_months == 0 and len(ready):
-            r.cash[ready] -= c.training_cost
-            ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
-        r.cash[ready] -= c.audit_cost
-        ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
-        found = self._finds_abuse(ready)
-        passed, failed = ready[~found], ready[found]
-        r.cert_stage[failed] = NOT_CERTIFYING
-        if len(passed):
-            self.certify(passed)
+        ready = failed = training  # empty unless someone is in training
+        if len(training):
+            if c.training_months > 0:
+                monthly = c.training_cost / c.training_months
+                r.cash[training] -= monthly
+                ledger.transfer("recruiters", "scheme", monthly * len(training), "certification_costs")
+            r.stage_months[training] += 1
+            ready = training[r.stage_months[training] >= c.training_months]
+            if c.training_months == 0 and len(ready):
+                r.cash[ready] -= c.training_cost
+                ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
+            r.cash[ready] -= c.audit_cost
+            ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
+            found = self._finds_abuse(ready)
+            passed, failed = ready[~found], ready[found]
+            r.cert_stage[failed] = NOT_CERTIFYING
+            if len(passed):
+                self.certify(passed)
 
-        r.certified_months[holders] += 1
-        r.next_audit[holders] -= 1
-        due = holders[r.next_audit[holders] <= 0]
-        recert = ~r.recertified[due] & (r.certified_months[due] >= c.surveillance_period_months)
-        cost = np.where(recert, c.audit_cost, c.surveillance_cost)
-        r.cash[due] -= cost
-        ledger.transfer("recruiters", "scheme", cost.sum(), "certification_costs")
-        r.recertified[due] |= recert
-        r.next_audit[due] = np.where(r.recertified[due], c.recertified_interval_months,
-                                     np.minimum(c.surveillance_interval_months,
-                                                c.surveillance_period_months - r.certified_months[due]))
-        r.next_audit[due] = np.maximum(r.next_audit[due], 1)
+        # label holders: a month on in the audit calendar; audits due paid (kernels.audits_due)
+        due, cost = kernels.audits_due(holders, r.certified_months, r.next_audit, r.recertified, r.cash,
+                                       c.audit_cost, c.surveillance_cost, c.surveillance_period_months,
+                                       c.surveillance_interval_months, c.recertified_interval_months)
+        ledger.transfer("recruiters", "scheme", cost, "certification_costs")
         caught_by_audit = due[self._finds_abuse(due)]
 
-        arrived = r.scheme_queue[:n, 0].copy()
-        r.scheme_queue[:n, :-1] = r.scheme_queue[:n, 1:]
-        r.scheme_queue[:n, -1] = 0
-        heard = np.flatnonzero(active & (arrived > 0) & (r.cert_stage[:n] == HOLDS_LABEL))
+        # complaints reaching the scheme manager this month
+        heard = kernels.complaints_arriving(r.scheme_queue, n, active, r.cert_stage, HOLDS_LABEL)
         investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < c.auditor_quality)]
 
         if len(caught_by_audit) and len(investigated):

@@ -99,8 +99,7 @@ def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     fee, deceived = word_of_mouth_view(model, kind, trust=1.0)
     if model.config.society.platform_enabled:
         fee, deceived = ratings_view(model, rows, fee, deceived)
-    suspect = 1.0 - (1.0 - fee) * (1.0 - deceived)
-    return np.where(kind == PUBLIC, 0.0, suspect)
+    return kernels.suspicion(kind, fee, deceived, PUBLIC)  # 1 - (1 - fee) (1 - deceived); 0 for the public channel
 
 
 def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:

@@ -816,3 +816,79 @@ def open_vacancies(positions, filled, reserved_employer, reserved_recruiter, act
             vacancy_employer[k] = employer
             k += 1
     return reserved_employer[keep], reserved_recruiter[keep], vacancy_employer
+
+
+@kernel
+def audits_due(holders, certified_months, next_audit, recertified, cash, audit_cost, surveillance_cost,
+               surveillance_period, surveillance_interval, recertified_interval):
+    """A month of label holders' audit calendar: who is audited now, and what the audits cost in all.
+
+    Replaces the array updates of the label holders in
+    :func:`sim.model.certification.CertificationScheme.advance`: a month
+    more certified, a month nearer the next audit; for those due, a
+    recertification audit at the end of the surveillance period (else a
+    surveillance audit), paid from cash, and the next audit set. The total
+    is summed as numpy summed it. Arrays change in place.
+
+    Returns:
+        (rows audited, total cost).
+    """
+    due = np.empty(len(holders), np.int64)
+    costs = np.empty(len(holders))
+    k = 0
+    for row in holders:
+        certified_months[row] += 1
+        next_audit[row] -= 1
+        if next_audit[row] > 0:
+            continue
+        recert = not recertified[row] and certified_months[row] >= surveillance_period
+        costs[k] = audit_cost if recert else surveillance_cost
+        cash[row] -= costs[k]
+        recertified[row] |= recert
+        if recertified[row]:
+            next_audit[row] = max(recertified_interval, 1)
+        else:
+            next_audit[row] = max(min(surveillance_interval, surveillance_period - certified_months[row]), 1)
+        due[k] = row
+        k += 1
+    return due[:k], pairwise_sum(costs, 0, k)
+
+
+@kernel
+def complaints_arriving(queue, n, active, cert_stage, holds_label):
+    """Move the scheme's complaint queue a month on; return the label holders whose complaints arrived.
+
+    Replaces the queue shift and mask in
+    :func:`sim.model.certification.CertificationScheme.advance`.
+    """
+    heard = np.empty(n, np.int64)
+    k = 0
+    last = queue.shape[1] - 1
+    for row in range(n):
+        arrived = queue[row, 0]
+        for month in range(last):
+            queue[row, month] = queue[row, month + 1]
+        queue[row, last] = 0
+        if active[row] and arrived > 0 and cert_stage[row] == holds_label:
+            heard[k] = row
+            k += 1
+    return heard[:k]
+
+
+@kernel
+def suspicion(kind, fee, deceived, public):
+    """``np.where(kind == public, 0.0, 1 - (1 - fee) * (1 - deceived))``: see employers.suspicion."""
+    suspect = np.empty(len(kind))
+    for i in range(len(kind)):
+        suspect[i] = 0.0 if kind[i] == public else 1.0 - (1.0 - fee[i]) * (1.0 - deceived[i])
+    return suspect
+
+
+@kernel
+def placement_capacity(capacity, kind, n, public, public_capacity):
+    """Each recruiter row's capacity this month, the public channel's set by policy (see recruiters.py)."""
+    out = capacity[:n].copy()
+    for row in range(n):
+        if kind[row] == public:
+            out[row] = public_capacity
+    return out

@@ -162,9 +162,7 @@ VIEW_CLASS = {FEE_CHARGING: FeeChargingRecruiter, CERTIFIED: CertifiedRecruiter,
 def placement_capacity(model: RecruitmentModel) -> np.ndarray:
     """Placements each recruiter can make this month (the public channel's is a policy lever)."""
     r = model.recruiters
-    cap = r.capacity[: r.n].copy()
-    cap[r.kind[: r.n] == PUBLIC] = model.config.policy.public_capacity
-    return cap
+    return kernels.placement_capacity(r.capacity, r.kind, r.n, PUBLIC, model.config.policy.public_capacity)
 
 
 def market_fee_months(model: RecruitmentModel) -> float:
