@@ -42,8 +42,11 @@ from sim.model.placement import Placements
 from sim.model.recruiters import (
     CERTIFIED,
     FEE_CHARGING,
+    HOLDS_LABEL,
+    NOT_CERTIFYING,
     PUBLIC,
     PUBLIC_ROW,
+    TRAINING,
     charged_months,
     market_fee_months,
     placement_capacity,
@@ -619,3 +622,102 @@ def test_help_and_config_errors_never_load_numba(argument, status):
             "    print(exit.code, 'numba' in sys.modules, 'sim.model.kernels' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.split()[-3:] == [str(status), "False", "False"], done.stdout + done.stderr
+
+
+def reference_advance(scheme) -> dict:
+    """The numpy version of CertificationScheme.advance (commit ae8a4ec)."""
+    model = scheme.model
+    r = model.recruiters
+    c = scheme.config
+    ledger = model.ledger
+    n = r.n
+    active = r.active[:n]
+    detected_rows = []
+    holders = np.flatnonzero(active & (r.cert_stage[:n] == HOLDS_LABEL))
+    training = np.flatnonzero(active & (r.cert_stage[:n] == TRAINING))
+    if c.training_months > 0 and len(training):
+        monthly = c.training_cost / c.training_months
+        r.cash[training] -= monthly
+        ledger.transfer("recruiters", "scheme", monthly * len(training), "certification_costs")
+    r.stage_months[training] += 1
+    ready = training[r.stage_months[training] >= c.training_months]
+    if c.training_months == 0 and len(ready):
+        r.cash[ready] -= c.training_cost
+        ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
+    r.cash[ready] -= c.audit_cost
+    ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
+    passed = ready[~scheme._finds_abuse(ready)]
+    failed = np.setdiff1d(ready, passed)
+    r.cert_stage[failed] = NOT_CERTIFYING
+    scheme.certify(passed)
+    r.certified_months[holders] += 1
+    r.next_audit[holders] -= 1
+    due = holders[r.next_audit[holders] <= 0]
+    recert = ~r.recertified[due] & (r.certified_months[due] >= c.surveillance_period_months)
+    cost = np.where(recert, c.audit_cost, c.surveillance_cost)
+    r.cash[due] -= cost
+    ledger.transfer("recruiters", "scheme", cost.sum(), "certification_costs")
+    r.recertified[due] |= recert
+    r.next_audit[due] = np.where(r.recertified[due], c.recertified_interval_months,
+                                 np.minimum(c.surveillance_interval_months,
+                                            c.surveillance_period_months - r.certified_months[due]))
+    r.next_audit[due] = np.maximum(r.next_audit[due], 1)
+    detected_rows.append(due[scheme._finds_abuse(due)])
+    arrived = r.scheme_queue[:n, 0].copy()
+    r.scheme_queue[:n, :-1] = r.scheme_queue[:n, 1:]
+    r.scheme_queue[:n, -1] = 0
+    heard = np.flatnonzero(active & (arrived > 0) & (r.cert_stage[:n] == HOLDS_LABEL))
+    detected_rows.append(heard[scheme._violating(heard) & (model.rng.random(len(heard)) < c.auditor_quality)])
+    withdrawn = np.unique(np.concatenate(detected_rows))
+    scheme.withdraw(withdrawn)
+    if not c.confidential and len(withdrawn):
+        model.regulator.refer(withdrawn)
+    return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
+            "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
+
+
+def reference_update_prices(model: RecruitmentModel) -> None:
+    """The numpy version of sim.model.recruiters.update_prices and break_even_price (commit ae8a4ec)."""
+    r = model.recruiters
+    m = model.config.market
+    c = model.config.certification
+    rows = r.private_active()
+    open_fee, hidden = charged_months(model)
+    testing = (r.kind[rows] == FEE_CHARGING) & (open_fee[rows] >= r.fee_months[rows] - 1e-9)
+    tested = rows[testing]
+    slots = np.minimum(r.orders[tested], r.capacity[tested])
+    target = np.maximum(2 * slots, 1)
+    pressure = np.tanh((r.applicants[tested] - target) / target)
+    r.fee_months[tested] = np.clip(r.fee_months[tested] * np.exp(m.fee_adjust_rate * pressure), 0.05, 120.0)
+    untested = rows[~testing]
+    if len(tested) and len(untested):
+        r.fee_months[untested] += m.fee_adjust_rate * (r.fee_months[tested].mean() - r.fee_months[untested])
+    open_fee, hidden = charged_months(model)
+    fee_income = (open_fee[rows] + hidden[rows]) * r.order_wage[rows]
+    unit_cost = m.placement_cost + m.fixed_cost / np.maximum(r.capacity[rows], 1)
+    audits_per_month = np.where(r.cert_stage[rows] == HOLDS_LABEL,
+                                c.surveillance_cost / c.surveillance_interval_months, 0.0)
+    floor = unit_cost + m.min_margin + audits_per_month / np.maximum(r.capacity[rows], 1) - fee_income
+    busy = r.orders[rows] > r.capacity[rows]
+    price = r.price[rows]
+    undercut = price + m.fee_adjust_rate * (floor - price)
+    overload = np.minimum(r.orders[rows] / np.maximum(r.capacity[rows], 1), 10.0)
+    r.price[rows] = np.where(busy, price + m.price_adjust_step * overload, np.maximum(undercut, floor))
+
+
+@pytest.mark.parametrize("months", [1, 2, 7, 30])
+def test_certification_and_prices_equal_the_numpy_version(months):
+    """The scheme's month (training, audits, complaints) and price setting, on twins, under a cap."""
+    a, b = twins("levers", months, seed=6)
+    for model in (a, b):  # complaints waiting, recruiters in training, labels about to be audited
+        r, n = model.recruiters, model.recruiters.n
+        r.scheme_queue[:n, 0] += np.arange(n) % 2
+        r.cert_stage[:n:5] = np.where(r.kind[:n:5] == FEE_CHARGING, TRAINING, r.cert_stage[:n:5])
+        r.stage_months[:n:10] = 9  # half the trainees ready for their initial audit
+        r.next_audit[:n:3] = 1
+        r.overcharges[:n:2] = True
+    assert reference_advance(a.scheme) == b.scheme.advance()
+    assert_same_state(a, b)
+    reference_update_prices(a)
+    recruiters.update_prices(b)
+    assert_same_state(a, b)
