@@ -892,3 +892,57 @@ def placement_capacity(capacity, kind, n, public, public_capacity):
         if kind[row] == public:
             out[row] = public_capacity
     return out
+
+
+@kernel
+def offers_to_workers(rows, kind, order_wage, deceives, placement_prob, open_fee, word_fee, word_deceived,
+                      trust, reviews, reviews_fee, reviews_deceived, markup, certified, fee_charging):
+    """Per option: fee, placement chance, promised wage, chances of a hidden fee and of deception.
+
+    Replaces the gathers and ``np.where`` of
+    :func:`sim.model.recruiters.offers_to_workers` (with
+    :func:`word_of_mouth_view` for others and :func:`ratings_view` for
+    platform users).
+
+    Returns:
+        (fee months, placement chance, promised wage, hidden fee chance as a
+        user, as others, deception chance as a user, as others).
+    """
+    k = len(rows)
+    option_kind = np.empty(k, np.int64)
+    fee = np.empty(k)
+    chance = np.empty(k)
+    promised = np.empty(k)
+    for i in range(k):
+        row = rows[i]
+        option_kind[i] = kind[row]
+        fee[i] = open_fee[row]
+        chance[i] = placement_prob[row]
+        promised[i] = order_wage[row] * ((1.0 + markup) if deceives[row] else 1.0)
+    fee_other, deceive_other = word_of_mouth_view(option_kind, word_fee, word_deceived, trust, certified,
+                                                  fee_charging)
+    fee_user, deceive_user = ratings_view(rows, reviews, reviews_fee, reviews_deceived, fee_other, deceive_other,
+                                          2.0)
+    hidden_user = np.zeros(k)
+    hidden_other = np.zeros(k)
+    for i in range(k):
+        if option_kind[i] == certified:
+            hidden_user[i], hidden_other[i] = fee_user[i], fee_other[i]
+    return fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other
+
+
+@kernel
+def placements_by_kind(recs, kind, fee, workers, violation, deceived_bit):
+    """Per kind of recruiter: this month's placements, those who paid a fee, those deceived.
+
+    Replaces the masks and ``np.count_nonzero`` of :func:`sim.model.placement.hear_about`.
+    """
+    placed = np.zeros(3, np.int64)
+    paid = np.zeros(3, np.int64)
+    deceived = np.zeros(3, np.int64)
+    for i in range(len(recs)):
+        k = kind[recs[i]]
+        placed[k] += 1
+        paid[k] += fee[i] > 0
+        deceived[k] += (violation[workers[i]] & deceived_bit) > 0
+    return placed, paid, deceived

@@ -101,20 +101,24 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     ledger.transfer("employers", "public_channel", public_service_fees, "public_service_fees")
     ledger.transfer("recruiters", "outside", costs, "placement_costs")
     ledger.transfer("public_channel", "outside", public_costs, "placement_costs")
-    hear_about(model, recs, fee > 0, (w.violation[workers] & DECEIVED) > 0)
+    hear_about(model, recs, fee, workers)
     return Placements(workers, recs, employers, wage, fee, borrowed, price)
 
 
-def hear_about(model: RecruitmentModel, recs: np.ndarray, paid_fee: np.ndarray, deceived: np.ndarray) -> None:
-    """Word of mouth: this month's placements shift what people believe of each kind of recruiter."""
-    kind = model.recruiters.kind[recs]
+def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, workers: np.ndarray) -> None:
+    """Word of mouth: this month's placements shift what people believe of each kind of recruiter.
+
+    What people hear of a kind is the share of its placements this month
+    that paid a fee, and that were deceived (counted by
+    :func:`sim.model.kernels.placements_by_kind`).
+    """
+    placed, paid, deceived = kernels.placements_by_kind(recs, model.recruiters.kind, fee, workers,
+                                                        model.workers.violation, DECEIVED)
     word = model.word_of_mouth
     for k in (FEE_CHARGING, CERTIFIED):
-        mine = kind == k
-        count = np.count_nonzero(mine)
-        if count:
-            for key, seen in (("fee", paid_fee), ("deceived", deceived)):
-                share = np.count_nonzero(seen & mine) / count  # seen[mine].mean(), exactly
+        if placed[k]:
+            for key, seen in (("fee", paid[k]), ("deceived", deceived[k])):
+                share = int(seen) / int(placed[k])  # the mean of the placements' flags, exactly
                 word[key][k] += WORD_OF_MOUTH_MEMORY * (share - word[key][k])
 
 

@@ -200,20 +200,21 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     r = model.recruiters
     cfg = model.config
     rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
-    open_fee, hidden = charged_months(model)
-    kind = r.kind[rows]
-    promised = r.order_wage[rows] * np.where(r.deceives[rows], 1.0 + cfg.market.deception_markup, 1.0)
-    fee_other, deceive_other = word_of_mouth_view(model, kind, cfg.certification.worker_trust)
-    fee_user, deceive_user = ratings_view(model, rows, fee_other, deceive_other)
-    certified = kind == CERTIFIED
+    open_fee, _ = charged_months(model)
+    word = model.word_of_mouth
+    # word of mouth (sharpened by trust in the label) for others, each recruiter's reviews for platform users
+    fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other = kernels.offers_to_workers(
+        rows, r.kind, r.order_wage, r.deceives, r.placement_prob, open_fee, word["fee"], word["deceived"],
+        cfg.certification.worker_trust, r.reviews, r.reviews_fee, r.reviews_deceived, cfg.market.deception_markup,
+        CERTIFIED, FEE_CHARGING)
     return {
         "rows": rows,
-        "fee_months": open_fee[rows],
+        "fee_months": fee,
         "hidden_months": market_fee_months(model),
-        "placement_prob": r.placement_prob[rows],
+        "placement_prob": chance,
         "promised_wage": promised,
-        "hidden_prob_user": np.where(certified, fee_user, 0.0),
-        "hidden_prob_other": np.where(certified, fee_other, 0.0),
+        "hidden_prob_user": hidden_user,
+        "hidden_prob_other": hidden_other,
         "deceive_prob_user": deceive_user,
         "deceive_prob_other": deceive_other,
     }
