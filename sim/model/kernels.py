@@ -1,10 +1,10 @@
 """Compiled loops (numba) for the model's hottest stages.
 
 A month is a few dozen stages, each a handful of numpy calls; on a default
-world most of a month's time is the fixed cost of those calls, and on a
-large one it is the worker choice, a matrix of searchers by recruiters in
-which most cells are refused loans. Each kernel here replaces one such
-block with a single loop, and says which.
+world most of a month's time was the fixed cost of those calls (about
+2,400 of them), and on a large one the worker choice, a matrix of
+searchers by the 30 recruiters each considers. Each kernel here replaces
+one such block with a single loop, and says which.
 
 The kernels never draw random numbers: the caller draws them from
 ``model.rng`` exactly as the numpy version did (same calls, same shapes,
@@ -13,14 +13,21 @@ version's arithmetic operation by operation, in the same precision
 (float32 where it was float32). Results are therefore equal bit for bit
 to the numpy version's; ``tests/test_kernels.py`` checks each kernel
 against it and whole runs against digests recorded before the kernels.
-Two rules keep that true: no float sum or mean is taken here (numpy sums
-pairwise, a loop would not: callers sum in numpy), and no fast-math.
+Three rules keep that true: sums and means are numpy's pairwise sums
+(:func:`pairwise_sum`), never a running total; no fast-math; and
+comparisons keep numpy's treatment of nan (:func:`minimum`,
+:func:`maximum`, the argmax in :func:`worker_choice`). Loops over all
+workers avoid branches whose outcome is as good as random (who searches,
+who is abroad): a mispredicted branch costs more than the work.
 
 Compilation is lazy (on a kernel's first call, not at import) and cached
 on disk (``cache=True``, in ``__pycache__``), so only the first run after
 installing or changing this file compiles; later processes load the
-machine code. Nothing outside :mod:`sim.model` imports this module, so
-``recruitsim --help`` and config errors never load numba.
+machine code; a process still pays a one-time load of a few tenths of a
+second at its first kernel call. No kernel is recursive: numba's cache
+does not keep recursive functions (they crash when loaded). Nothing
+outside :mod:`sim.model` imports this module, so ``recruitsim --help`` and
+config errors never load numba.
 """
 
 from __future__ import annotations
