@@ -34,6 +34,9 @@ Why a pool of its own rather than ``concurrent.futures`` or joblib: when a
 worker dies, those fail every pending run and cannot say which run the dead
 worker was running. Here each worker is a process with a pipe, so the run
 that died with it is known exactly, and only that run is recorded failed.
+The pool is kept between the batches of one process (an analysis runs many;
+a worker takes seconds to import the model) and ends with it, or with
+:func:`shutdown`.
 
 Faults of the store stop the batch with a clear message and no traceback: a
 folder that cannot be written is refused before anything runs
@@ -212,10 +215,17 @@ def execute(config: RecruitsimConfig, fail: bool = False) -> dict:
 
 
 def _worker_main(conn) -> None:
-    """A pool worker: run what arrives on the pipe (a Connection, or its file descriptor) until it closes."""
+    """A pool worker: run what arrives on the pipe (a Connection, or its file descriptor) until it closes.
+
+    It ends with the process that started it: Ctrl-C is that process's to
+    handle (ignored here), and when that process ends, even killed, the
+    pipe closes (and on Linux the kernel sends this worker SIGTERM), so no
+    worker outlives its command.
+    """
     from multiprocessing.connection import Connection
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     if isinstance(conn, int):
         conn = Connection(conn)
     import sim.runs.simulate  # noqa: F401  (the model, imported before the first run arrives)
@@ -229,7 +239,23 @@ def _worker_main(conn) -> None:
         if task is None:
             return
         index, config, fail = task
-        conn.send((index, execute(config, fail)))
+        result = execute(config, fail)
+        try:
+            conn.send((index, result))
+        except OSError:  # the caller is gone
+            return
+
+
+def _end_with_parent() -> None:
+    """Linux: ask the kernel to send this process SIGTERM when its parent ends (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------- backends
