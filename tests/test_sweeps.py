@@ -33,7 +33,7 @@ OUTCOME_COLUMNS = None  # filled lazily: the columns of RecruitmentModel.timeser
 
 def command(name: str) -> list[str]:
     script = Path(sys.executable).with_name(name)
-    module = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.runs.collect"}[name]
+    module = {"recruitsim": "sim.commands.run", "recruitsim-collect": "sim.commands.collect"}[name]
     return [str(script)] if script.exists() else [sys.executable, "-m", module]
 
 
@@ -47,9 +47,9 @@ def sweep(sweep_dir: Path, *overrides: str, env: dict | None = None, launcher: s
           cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``recruitsim -m TINY OVERRIDES hydra.sweep.dir=SWEEP`` and capture its output."""
     args = ["-m", *TINY, *overrides, f"hydra.sweep.dir={sweep_dir}"]
-    if launcher == "joblib":
+    if launcher in ("parallel", "joblib"):  # the default launcher (recruitsim's), or Hydra's joblib one
         args.append("hydra.launcher.n_jobs=2")
-    elif launcher:
+    if launcher and launcher != "parallel":
         args.append(f"hydra/launcher={launcher}")
     return subprocess.run([*command("recruitsim"), *args], cwd=cwd or sweep_dir.parent,
                           env=env or environment(), capture_output=True, text=True, timeout=300,
@@ -136,10 +136,14 @@ def test_run_id_of_a_composed_config_ignores_hydra():
 
 def test_serial_parallel_and_batched_sweeps_collect_equal_tables(tmp_path):
     serial, parallel, batched = tmp_path / "serial", tmp_path / "parallel", tmp_path / "batched"
+    joblib = tmp_path / "joblib"
     grid = ["policy.inspection_rate=0,0.2"]
     done = sweep(serial, *grid, "seed=0,1,2", launcher="basic")
     assert done.returncode == 0, done.stderr
-    done = sweep(parallel, *grid, "seed=0,1,2", launcher="joblib")
+    done = sweep(parallel, *grid, "seed=0,1,2", launcher="parallel")
+    assert done.returncode == 0, done.stderr
+    assert "Launching 6 jobs on 2 local worker processes" in done.stdout + done.stderr
+    done = sweep(joblib, *grid, "seed=0,1,2", launcher="joblib")  # Hydra's joblib launcher still works
     assert done.returncode == 0, done.stderr
     assert "Joblib.Parallel" in done.stdout + done.stderr
     # one job per inspection rate, each running seeds 0, 1, 2
@@ -147,10 +151,11 @@ def test_serial_parallel_and_batched_sweeps_collect_equal_tables(tmp_path):
     assert done.returncode == 0, done.stderr
     (first_job,) = batched.glob("0_*")  # job 0's folder, named by its overrides
     assert len(list(first_job.glob("seed_*/summary.json"))) == 3
-    for folder in (serial, parallel, batched):
+    for folder in (serial, parallel, joblib, batched):
         assert len(Store(folder).record_files()) == 6
         assert_store_is_clean(folder)
     assert_same_results(serial, parallel)
+    assert_same_results(serial, joblib)
     assert_same_results(serial, batched)
 
     runs, ts = tables(serial)

@@ -5,7 +5,16 @@ composes the config itself (Hydra's compose API) and validates it, so that a
 mistyped key, a wrong type, an unknown option or an out-of-range value stops
 the command with a short message and exit status 2, before Hydra creates any
 output directory. For a sweep (``-m``) it checks every value of every swept
-key the same way, before the first job starts.
+key the same way, before the first job starts. Every form of the command
+line that runs the model is checked (no flag, ``--run``, ``--``, ``-m``);
+only flags that show something and run nothing (``--cfg``, ``--help``,
+``--info``, ...) go to Hydra unchecked (:func:`command_mode`). The output
+folder must be writable (:func:`output_folder_problem`), also checked
+before Hydra creates it.
+
+Ctrl-C and SIGTERM (a cluster scheduler, ``timeout``) end the command with
+one line saying what is kept and how to resume, exit status 130 or 143
+(:mod:`sim.commands.signals`); a sweep's worker processes end with it.
 
 The Hydra task is a thin wrapper around :func:`run_from_config`, a plain
 function that tests and notebooks call directly. Heavy modules (the model,
@@ -15,21 +24,26 @@ and configuration errors answer quickly.
 In a sweep, each job runs through :func:`sim.runs.sweep.run_job`: results go into
 the sweep's store (:mod:`sim.runs.store`), a run that raises is recorded as failed
 and the others go on, runs already completed in the same sweep directory are
-skipped, and the command lists every failed run at the end.
+skipped, and the command lists every failed run at the end. With the default
+launcher (``hydra_plugins/recruitsim_launcher``) a killed worker process fails
+only its job's runs, which the list names.
 
 ``recruitsim --version`` prints the versions of recruitsim, Hydra, Mesa and
 Python, and a launcher whose optional extra is not installed
 (``hydra/launcher=slurm`` without the extra ``cluster``) is refused with the
 ``pip install`` to run; both before Hydra reads anything.
 
-Exit status: 0 success; 2 invalid configuration, or a launcher whose extra is
-missing; 1 a sweep with failed runs, or anything else (including Hydra's own
-errors when Hydra flags such as ``--cfg`` are used).
+Exit status: 0 success; 2 invalid configuration, a launcher whose extra is
+missing, flags Hydra cannot take together or an output folder that cannot be
+written; 1 a sweep with failed runs or one that stopped (a full disk: the
+failure list says what completed), or anything else (including Hydra's own
+errors when Hydra flags such as ``--cfg`` are used); 130 Ctrl-C; 143 SIGTERM.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -37,6 +51,7 @@ from typing import Any, Sequence
 import hydra
 from omegaconf import DictConfig
 
+from sim.commands import signals
 from sim.commands.version import version_text
 from sim.config import (
     CONFIG_DIR,
@@ -164,8 +179,17 @@ def _hydra_task(cfg: DictConfig) -> Any:
     return None
 
 
-#: Flags after which Hydra does not run the task, or runs it in a way we leave to Hydra.
-_MULTIRUN_FLAGS = ("-m", "--multirun")
+#: Hydra's flags after which it shows something and runs nothing (passed to Hydra unchecked).
+_SHOW_FLAGS = ("help", "hydra_help", "cfg", "info", "shell_completion")
+#: Hydra's flags that pick other config files than recruitsim's (refused for a run: the pre-check
+#: reads configs/ only), with what to do instead.
+_OTHER_CONFIG_FLAGS = {
+    "config_path": ("--config-path", "give changes as overrides (KEY=VALUE, scenario=NAME)"),
+    "config_name": ("--config-name", "give changes as overrides (KEY=VALUE, scenario=NAME)"),
+    "config_dir": ("--config-dir", "give changes as overrides (KEY=VALUE, scenario=NAME)"),
+    "experimental_rerun": ("--experimental-rerun", "run the overrides of that run again (its "
+                                                   ".hydra/overrides.yaml lists them)"),
+}
 
 
 def missing_launcher(args: Sequence[str]) -> str | None:
@@ -185,6 +209,94 @@ def missing_launcher(args: Sequence[str]) -> str | None:
     return None
 
 
+class UsageError(Exception):
+    """A command line the command refuses before Hydra sees it; ``str()`` is the message."""
+
+
+def command_mode(args: Sequence[str]) -> tuple[str, list[str]]:
+    """What the command line asks Hydra to do, read with Hydra's own parser, and its overrides.
+
+    Returns ``("show", overrides)`` for ``--help``, ``--hydra-help``,
+    ``--cfg``, ``--info`` and ``--shell-completion`` (nothing runs: Hydra
+    answers unchecked), ``("multirun", overrides)`` for ``-m``/``--multirun``
+    (or ``hydra.mode=MULTIRUN``), ``("run", overrides)`` for everything else
+    that runs the model: no flag, ``--run``/``-r``, ``--``, ``--resolve`` or
+    ``--package`` without ``--cfg``. Every form that runs is pre-checked the
+    same way.
+
+    Raises:
+        UsageError: flags Hydra would refuse together, or flags that pick
+            other config files than recruitsim's for a run.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+    parser.prog = "recruitsim"
+    parsed = parser.parse_args(list(args))  # a malformed flag: argparse's usage error, exit 2
+    overrides = list(parsed.overrides or [])
+    modes = [f for f, on in (("--run", parsed.run), ("--multirun", parsed.multirun), ("--cfg", parsed.cfg),
+                             ("--info", parsed.info), ("--shell-completion", parsed.shell_completion)) if on]
+    if len(modes) > 1:
+        raise UsageError(f"recruitsim: give only one of {', '.join(modes)} (they are different ways to "
+                         "run or show; see recruitsim --help)")
+    if any(getattr(parsed, name) for name in _SHOW_FLAGS):
+        return "show", overrides
+    for name, (flag, instead) in _OTHER_CONFIG_FLAGS.items():
+        if getattr(parsed, name):
+            raise UsageError(f"recruitsim: {flag} is not supported for a run: recruitsim runs its own "
+                             f"configs/{CONFIG_NAME}.yaml, checked before anything starts; {instead}")
+    multirun = parsed.multirun or any(o.replace(" ", "") == "hydra.mode=MULTIRUN" for o in overrides)
+    return ("multirun" if multirun else "run"), overrides
+
+
+def output_folder_problem(overrides: Sequence[str], multirun: bool) -> str | None:
+    """Why the run's or sweep's output folder cannot be written, or None; checked before Hydra creates it.
+
+    The folder is ``hydra.run.dir`` / ``hydra.sweep.dir`` if given (up to
+    its first interpolation, e.g. a date), else ``outputs/`` / ``multirun/``.
+    It is not created: a file is written and removed in its nearest
+    existing folder, the only reliable test (root passes ``os.access`` even
+    on a read-only mount).
+    """
+    import tempfile
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    folder = "multirun" if multirun else "outputs"
+    for line in overrides:
+        name, _, value = line.partition("=")
+        if name.strip() == key:
+            folder = value.strip().strip("'\"").split("${", 1)[0] or "."
+    path = Path(folder).expanduser().absolute()
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    where = key if any(line.partition("=")[0].strip() == key for line in overrides) else "the default"
+    hint = f"; choose a folder you can write to ({key}=DIR)"
+    if not probe.is_dir():
+        return f"recruitsim: cannot write the output folder {path}: {probe} is not a folder ({where}){hint}"
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".recruitsim-probe-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return (f"recruitsim: cannot write the output folder {path}: {exc.strerror or exc} ({probe}, "
+                f"{where}){hint}")
+    return None
+
+
+def _interrupted(exc: BaseException, stage: str, mode: str) -> int:
+    """The one line after Ctrl-C or SIGTERM, and the exit status (130 or 143)."""
+    if stage == "check":
+        return signals.stopped("recruitsim", exc, "nothing ran")
+    if mode == "multirun":
+        from sim.runs import sweep
+
+        where = f" with hydra.sweep.dir={sweep._STARTED[0]}" if sweep._STARTED is not None else ""
+        return signals.stopped("recruitsim", exc, f"completed runs are kept; run the same command again{where} "
+                                                  "to resume")
+    return signals.stopped("recruitsim", exc, "the run did not finish and wrote no results; run the command again")
+
+
 def main() -> None:
     """Console entry point of ``recruitsim`` (see ``recruitsim --help``)."""
     args = sys.argv[1:]
@@ -199,23 +311,35 @@ def main() -> None:
     if message:
         print(message, file=sys.stderr)
         sys.exit(EXIT_BAD_CONFIG)
-    register_configs()
-    flags = [a for a in args if a.startswith("-")]
-    overrides = [a for a in args if not a.startswith("-")]
-    multirun = bool(flags) and all(f in _MULTIRUN_FLAGS for f in flags)
-    if not flags or multirun:
-        try:
-            precheck(overrides, multirun=multirun)
-        except InvalidConfig as exc:
-            print(exc, file=sys.stderr)
-            sys.exit(EXIT_BAD_CONFIG)
+    signals.install()
+    stage = mode = "check"
     try:
+        mode, overrides = command_mode(args)
+        register_configs()  # the schema Hydra's composition needs, also for --cfg
+        if mode != "show":
+            precheck(overrides, multirun=mode == "multirun")
+            problem = output_folder_problem(overrides, multirun=mode == "multirun")
+            if problem:
+                raise UsageError(problem)
+        stage = "run"
         _hydra_task()
-    except KeyboardInterrupt:
-        hint = "; run the same command again (same hydra.sweep.dir) to resume" if multirun else ""
-        print(f"\nrecruitsim: interrupted{hint}; completed runs are kept", file=sys.stderr)
-        sys.exit(130)
-    if multirun:
+    except (UsageError, InvalidConfig) as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(EXIT_BAD_CONFIG)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sim.commands.signals)
+        sys.exit(_interrupted(exc, stage, mode))
+    except BaseException as exc:
+        from sim.runs import sweep
+
+        if not isinstance(exc, sweep.SweepStopped):
+            raise
+        report = sweep.report_so_far()
+        if report is None or exc.status == EXIT_BAD_CONFIG:  # before any job: nothing ran
+            print(f"recruitsim: {exc}", file=sys.stderr)
+        else:
+            sweep.print_report(report, stopped=str(exc))
+        sys.exit(exc.status)
+    if mode == "multirun":
         from sim.runs import sweep
 
         if sweep.LAST_REPORT is not None and sweep.LAST_REPORT.failed:
