@@ -2,7 +2,7 @@
 
 Their options (``--jobs``, ``--scheduler``, ``--quick``, ``--out``), where
 they write, the command line as typed for the report's provenance, how a
-batch's faults end the command (Ctrl-C, a store that cannot be written),
+batch's faults end the command (Ctrl-C or SIGTERM, a store that cannot be written),
 and figure saving. Their ``report.md`` is :class:`experiments.report.Document`,
 beside the named experiments' :class:`experiments.report.Report`: both are
 the same idea (a Markdown report with a provenance block), while these
@@ -124,21 +124,25 @@ def use_scheduler(address: str | None) -> Iterator[None]:
 def run_resumably(say: Callable[[str], None], work: Callable[[], object], scheduler: str | None = None) -> int:
     """Run ``work`` (on the Dask cluster at ``scheduler`` if given); turn what can stop it into an exit status.
 
-    0 done; 130 Ctrl-C (rerun to resume: finished runs are in the store); 2
-    a store folder that cannot be written or a Dask scheduler that cannot be
-    reached (nothing ran); 1 a full disk while writing runs, or runs the
-    analysis cannot do without that failed (rerun to retry them).
+    0 done; 130 Ctrl-C, 143 SIGTERM (a scheduler, ``timeout``; handled like
+    Ctrl-C, :mod:`sim.commands.signals`: the worker processes end, rerun to
+    resume: finished runs are in the store); 2 a store folder that cannot be
+    written or a Dask scheduler that cannot be reached (nothing ran); 1 a
+    full disk while writing runs, or runs the analysis cannot do without that
+    failed (rerun to retry them).
     """
     from experiments.batch import RunsFailed
+    from sim.commands import signals
     from sim.runs.engine import SchedulerError, StoreWriteError, failure_lines
     from sim.runs.store import StoreNotWritable
 
+    signals.install()
     try:
         with use_scheduler(scheduler):
             work()
-    except KeyboardInterrupt:
-        say("interrupted; rerun the same command to resume (finished runs are kept)")
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM
+        say(f"{signals.how(exc)}; rerun the same command to resume (finished runs are kept)")
+        return signals.exit_status(exc)
     except (StoreNotWritable, SchedulerError) as exc:
         say(str(exc))
         return 2

@@ -27,7 +27,7 @@ version (a small world, few seeds, a smaller grid) into
 Exit status: 0 success; 2 unknown experiment, bad option or invalid grid;
 1 runs that raised (the analysis still runs on the completed runs and the
 report lists the failed ones) or nothing to analyse; 130 interrupted (Ctrl-C:
-rerun the same command to resume).
+rerun the same command to resume); 143 stopped by SIGTERM (the same).
 """
 
 from __future__ import annotations
@@ -296,14 +296,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("recruitsim-experiment: give --out or its older name --results-dir, not both", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     command = "recruitsim-experiment " + " ".join(shlex.quote(a) for a in argv)
+    from sim.commands import signals
+
+    signals.install()  # SIGTERM as Ctrl-C: the engine's workers end, the message below, exit 143
     try:
         status = run_experiment(args.name, out_dir=args.out, results_dir=args.results_dir, seeds=args.seeds,
                                 jobs=args.jobs, quick=args.quick, sweep=not args.skip_sweep, command=command,
                                 scheduler=args.scheduler)
-    except KeyboardInterrupt:
-        print(f"\nrecruitsim-experiment: interrupted; run the same command again to resume "
-              f"(completed runs are kept): {command}", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        sys.exit(signals.stopped("recruitsim-experiment", exc, "run the same command again to resume "
+                                                                f"(completed runs are kept): {command}"))
     sys.exit(status)
 
 

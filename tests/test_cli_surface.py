@@ -49,13 +49,7 @@ def test_every_command_has_help_that_renders(name, tmp_path):
     assert "``" not in done.stdout, "RST markup (double backticks) in --help"
 
 
-#: Commands whose --version is still to come (their module belongs to another change): strict, so
-#: that the mark fails as soon as the option exists and can be removed.
-NO_VERSION_YET = {"recruitsim-plot": "sim/commands/plot.py: add sim.commands.version.add_version_option(parser)"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=NO_VERSION_YET[n], strict=True))
-                                  if n in NO_VERSION_YET else n for n in SCRIPTS])
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_every_command_prints_its_versions(name, tmp_path):
     done = script(name, "--version", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

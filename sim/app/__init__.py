@@ -16,8 +16,12 @@ it):
 The server binds 127.0.0.1 unless ``--host`` says otherwise, and needs no
 network: the front-end assets come from the ``solara-assets`` package,
 solara's telemetry and version check are off, and the server is told to
-fetch nothing from a CDN. Needs the optional extra ``app``
-(``pip install -e '.[app]'`` or ``bash dev.sh app``).
+fetch nothing from a CDN. solara's server-statistics page ``/resourcez``
+(threads, sessions, and with ``?verbose`` the machine's memory and CPU) is
+closed (404) unless ``--stats`` asks for it: with ``--host 0.0.0.0`` anyone
+on the network could read it. Needs the optional extra ``app``
+(``pip install -e '.[app]'`` or ``bash dev.sh app``; without it the command
+exits with status 2, a usage error, and says how to install it).
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ SOLARA_ENV = {
 }
 #: the scenario a new browser session starts with (read by sim.app.page)
 SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
+#: the module of the app's page (solara's ``run`` argument)
+PAGE = "sim.app.page"
+#: solara's server-statistics page, closed unless --stats
+STATS_PATH = "/resourcez"
+#: exit status of a usage error: a bad option, or the app's extra not installed
+EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="baseline",
                         help="the scenario a new browser tab starts with (default baseline)")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
+    parser.add_argument("--stats", action="store_true",
+                        help="serve the server's statistics at /resourcez (threads, sessions, memory, CPU); "
+                             "closed by default, since anyone who can reach the app could read them")
     add_version_option(parser)
     return parser
 
@@ -78,15 +91,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenarios.read(args.scenario)
     except KeyError as exc:
         print(f"recruitsim-app: {exc.args[0]}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if not 0 <= args.port <= 65535:
         print(f"recruitsim-app: --port must be from 0 to 65535, not {args.port}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     missing = [m for m in ("solara", "solara_assets") if importlib.util.find_spec(m) is None]
     if missing:
         print(f"recruitsim-app: missing {', '.join(missing)}: the app needs the optional extra 'app'.\n"
               "  Install it with:  bash dev.sh app      (or: pip install -e '.[app]')", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     for key, value in SOLARA_ENV.items():
         os.environ.setdefault(key, value)
     os.environ[SCENARIO_ENV] = args.scenario
@@ -95,12 +108,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     from solara.__main__ import cli  # after the environment: solara reads it at import
 
-    solara_args = ["run", "sim.app.page", "--host", args.host, "--port", str(args.port), "--production",
+    if not args.stats:
+        os.environ["SOLARA_APP"] = PAGE  # what solara's run sets: its server module reads it at import
+        close_statistics_page()
+    solara_args = ["run", PAGE, "--host", args.host, "--port", str(args.port), "--production",
                    "--no-check-version", "--log-level", "warning", "--open" if args.open else "--no-open"]
     if args.port:
         print(f"recruitsim-app: serving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
     cli(solara_args)  # runs until stopped; click exits the process
     return 0
+
+
+def close_statistics_page() -> None:
+    """Answer solara's ``/resourcez`` with 404 Not Found (``--stats`` keeps it open).
+
+    solara registers the route when its server module is imported; the
+    command imports that module before the server starts (with
+    ``SOLARA_APP`` set, which that import reads) and swaps the route's
+    handler. Removing the route would not do: solara's catch-all route would
+    then answer ``/resourcez`` with the app's page.
+    """
+    from solara.server import starlette as solara_server
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def closed(request) -> PlainTextResponse:
+        return PlainTextResponse("Not Found", status_code=404)
+
+    router = solara_server.app.router
+    router.routes = [Route(STATS_PATH, endpoint=closed) if getattr(r, "path", None) == STATS_PATH else r
+                     for r in router.routes]
 
 
 if __name__ == "__main__":

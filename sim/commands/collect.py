@@ -1,4 +1,8 @@
-"""The ``recruitsim-collect`` command: a sweep's results store as two tables (:mod:`sim.runs.collect`)."""
+"""The ``recruitsim-collect`` command: a sweep's results store as two tables (:mod:`sim.runs.collect`).
+
+Exit status: 0 collected; 2 SWEEP is not a folder; 1 nothing to collect or
+collecting failed (damaged files are named); 130 Ctrl-C; 143 SIGTERM.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from sim.commands import signals
 from sim.commands.version import add_version_option
 from sim.runs.collect import CollectError, collect
 
@@ -36,11 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recruitsim-collect: no folder {args.sweep_dir}; give a sweep directory "
               "(the hydra.sweep.dir of a recruitsim -m command)", file=sys.stderr)
         return EXIT_USAGE
+    signals.install()  # SIGTERM as Ctrl-C: one line, exit 143
     try:
         done = collect(args.sweep_dir, args.out, progress=not args.quiet)
     except CollectError as exc:
         print(f"recruitsim-collect: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt as exc:  # each table is written whole or not at all; the store is only read
+        return signals.stopped("recruitsim-collect", exc, "the store is unchanged and no table is half-written; "
+                                                          "run the same command again to collect")
     folder = Path(done["files"][0]).parent
     line = (f"recruitsim-collect: {done['runs']} runs ({done['completed']} completed, "
             f"{done['failed']} failed), {done['timeseries_rows']} timeseries rows -> {folder}/")

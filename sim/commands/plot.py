@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Sequence
 
+from sim.commands.version import add_version_option
 from sim.plots import (
     DEFAULT_FORMATS,
     DEFAULT_MAX_LINES,
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--smooth", type=int, default=1, metavar="MONTHS",
                         help="rolling mean over MONTHS applied to each run's time series; default: 1 (none)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    add_version_option(parser)
     return parser
 
 

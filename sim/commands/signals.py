@@ -52,6 +52,11 @@ def exit_status(exc: BaseException) -> int:
     return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
+def how(exc: BaseException) -> str:
+    """``"stopped by SIGTERM"`` or ``"interrupted"`` (Ctrl-C), for a command's message."""
+    return "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
+
+
 def stopped(prog: str, exc: BaseException, what_next: str) -> int:
     """Print the one line of a command stopped by ``exc`` to stderr; return the exit status.
 
@@ -61,8 +66,7 @@ def stopped(prog: str, exc: BaseException, what_next: str) -> int:
         what_next: what is kept and how to resume, e.g. ``"completed runs are kept; run the
             same command again to resume"``.
     """
-    how = "stopped by SIGTERM" if isinstance(exc, Terminated) else "interrupted"
     # after Ctrl-C the terminal shows ^C on the current line: start a new one
     lead = "" if isinstance(exc, Terminated) else "\n"
-    print(f"{lead}{prog}: {how}; {what_next}", file=sys.stderr, flush=True)
+    print(f"{lead}{prog}: {how(exc)}; {what_next}", file=sys.stderr, flush=True)
     return exit_status(exc)
