@@ -291,7 +291,7 @@ def _interrupted(exc: BaseException, stage: str, mode: str) -> int:
     if mode == "multirun":
         from sim.runs import sweep
 
-        where = f" with hydra.sweep.dir={sweep._STARTED[0]}" if sweep._STARTED is not None else ""
+        where = f" with hydra.sweep.dir={sweep.started_dir()}" if sweep.started_dir() is not None else ""
         return signals.stopped("recruitsim", exc, f"completed runs are kept; run the same command again{where} "
                                                   "to resume")
     return signals.stopped("recruitsim", exc, "the run did not finish and wrote no results; run the command again")

@@ -248,6 +248,13 @@ def run_job(cfg: Any, *, sweep_dir: str | os.PathLike, job_dir: str | os.PathLik
                                         wall_seconds=wall, ended=outputs.utc_now()), quiet=True)
             _say(f"[{job_label}] seed {seed}: FAILED {problem}")
             raise SweepStopped(problem) from None
+        except Exception as exc:  # results that cannot be written out (not the machine's fault): this run fails
+            error = format_error(exc)
+            _write_failed(store, record(status=FAILED, error=error, summary=None, wall_seconds=wall,
+                                        ended=outputs.utc_now()))
+            outcomes.append(RunOutcome(rid, seed, FAILED, error))
+            _say(f"[{job_label}] seed {seed}: FAILED {error}")
+            continue
         outcomes.append(RunOutcome(rid, seed, COMPLETED))
         shown = ", ".join(f"{k} {_fmt(summary.get(k))}" for k in
                           ("mean_fee_months", "certified_share", "debt_bondage_share"))
@@ -469,6 +476,11 @@ class SweepCallback(Callback):
         report = sweep_report(Store(str(config.hydra.sweep.dir)), self._before)
         LAST_REPORT = report
         print_report(report)
+
+
+def started_dir() -> Path | None:
+    """The sweep directory of the sweep under way in this process (None before its first job)."""
+    return None if _STARTED is None else _STARTED[0]
 
 
 def report_so_far() -> SweepReport | None:
