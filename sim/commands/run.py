@@ -286,7 +286,7 @@ def output_folder_problem(overrides: Sequence[str], multirun: bool) -> str | Non
 
 def _interrupted(exc: BaseException, stage: str, mode: str) -> int:
     """The one line after Ctrl-C or SIGTERM, and the exit status (130 or 143)."""
-    if stage == "check":
+    if stage == "check" or mode == "show":
         return signals.stopped("recruitsim", exc, "nothing ran")
     if mode == "multirun":
         from sim.runs import sweep
@@ -328,7 +328,9 @@ def main() -> None:
         sys.exit(EXIT_BAD_CONFIG)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sim.commands.signals)
         sys.exit(_interrupted(exc, stage, mode))
-    except BaseException as exc:
+    except SystemExit:
+        raise
+    except BaseException as exc:  # SweepStopped is a BaseException, which Hydra lets through
         from sim.runs import sweep
 
         if not isinstance(exc, sweep.SweepStopped):
