@@ -173,6 +173,7 @@ def main_in_process(monkeypatch):
 # --------------------------------------------------------------------------- a killed sweep worker
 
 
+@pytest.mark.slow  # about 35 s: a real sweep, a killed worker and a rerun
 def test_a_killed_sweep_worker_fails_its_run_and_the_sweep_goes_on(tmp_path):
     """SIGKILL, what the out-of-memory killer sends, to the worker computing a run of ``recruitsim -m``."""
     sweep_dir = tmp_path / "sweep"
@@ -352,6 +353,7 @@ def test_a_read_only_output_folder_is_refused_with_exit_2(tmp_path):
         assert not any(folder.iterdir())
 
 
+@pytest.mark.slow  # about 30 s: a sweep on a tiny tmpfs, then a rerun
 def test_a_full_disk_stops_the_sweep_with_the_failure_list_and_a_rerun_resumes(tmp_path):
     """A real one: a tmpfs of 300 KiB holds a couple of runs (their job folders and store entries)."""
     with tmpfs(tmp_path / "small", "size=300k") as folder:
@@ -379,6 +381,7 @@ def test_a_full_disk_stops_the_sweep_with_the_failure_list_and_a_rerun_resumes(t
 # --------------------------------------------------------------------------- two sweeps into one folder
 
 
+@pytest.mark.slow  # about 12 s: two concurrent sweeps
 def test_two_sweeps_into_one_folder_compute_each_run_once(tmp_path):
     sweep_dir = tmp_path / "sweep"
     args = [*command("recruitsim"), "-m", *SLOW, "seed=range(0,6)", "hydra.launcher.n_jobs=1",
