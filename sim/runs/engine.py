@@ -576,33 +576,41 @@ def _compute(specs, ids, todo: list[int], results: list, store: Store | None, jo
     in_flight: set[int] = set()
     said_waiting = False
     finished_cleanly = False
+
+    def refill() -> None:
+        """Give every idle worker a run (each claimed in the store first)."""
+        while queue and backend.free_slots() > 0:
+            i = queue.popleft()
+            rid = ids[i]
+            if store is not None:
+                record = store.completed_record(rid)
+                if record is not None:  # another process finished it meanwhile
+                    results[i] = _from_record(store, record, timeseries)
+                    bar.update(1)
+                    continue
+                try:
+                    claimed = store.claim(rid)
+                except OSError as exc:  # the store filled up (or broke) since the batch began
+                    raise _stopped(store, rid, exc, results, []) from None
+                if not claimed:
+                    waiting.add(i)
+                    continue
+            config = specs[i].config
+            backend.submit(i, rid, config, config.seed in fail_seeds)
+            in_flight.add(i)
+
     try:
         while queue or in_flight or waiting:
-            while queue and backend.free_slots() > 0:
-                i = queue.popleft()
-                rid = ids[i]
-                if store is not None:
-                    record = store.completed_record(rid)
-                    if record is not None:  # another process finished it meanwhile
-                        results[i] = _from_record(store, record, timeseries)
-                        bar.update(1)
-                        continue
-                    try:
-                        claimed = store.claim(rid)
-                    except OSError as exc:  # the store filled up (or broke) since the batch began
-                        raise _stopped(store, rid, exc, results, []) from None
-                    if not claimed:
-                        waiting.add(i)
-                        continue
-                config = specs[i].config
-                backend.submit(i, rid, config, config.seed in fail_seeds)
-                in_flight.add(i)
+            refill()
             if waiting and not said_waiting and not in_flight and not queue:
                 print(f"recruitsim: {len(waiting)} runs are being computed by another process writing "
                       f"into {store.root}; waiting for them", file=sys.stderr, flush=True)
                 said_waiting = True
-            for i, outcome in backend.wait(POLL_SECONDS if (waiting or not in_flight) else 1.0):
-                in_flight.discard(i)
+            done = backend.wait(POLL_SECONDS if (waiting or not in_flight) else 1.0)
+            in_flight.difference_update(i for i, _ in done)
+            if done and queue:
+                refill()  # the freed workers compute while this process writes what they returned
+            for i, outcome in done:
                 results[i] = _finish(store, specs[i], ids[i], outcome, timeseries, results)
                 bar.update(1)
             for i in list(waiting):
