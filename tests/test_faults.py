@@ -17,11 +17,11 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from mounts import tmpfs
 
 from sim.runs import engine
 from sim.runs.collect import CollectError, collect
@@ -35,21 +35,6 @@ SLOW = {"run.steps": 60, "market.n_workers": 30_000}
 
 def points(n: int, world: dict = TINY) -> list[dict]:
     return [{**world, "seed": s} for s in range(n)]
-
-
-@contextmanager
-def tmpfs(folder: Path, options: str):
-    """A tmpfs mounted at ``folder`` for the block (skips the test where mounting is not permitted)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
-                          text=True, check=False) if os.geteuid() == 0 else None
-    if done is None or done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root and permission to mount): "
-                    + (done.stderr.strip() if done is not None else "not root"))
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 # --------------------------------------------------------------------------- a killed worker

@@ -26,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from mounts import tmpfs
 
 from sim.runs.store import Store
 
@@ -132,21 +133,6 @@ def claims(sweep_dir: Path) -> list[tuple[str, int]]:
         with contextlib.suppress(OSError, ValueError, KeyError):
             out.append((path.stem, int(json.loads(path.read_text())["pid"])))
     return out
-
-
-@contextlib.contextmanager
-def tmpfs(folder: Path, options: str):
-    """A tmpfs mounted at ``folder`` for the block (skips the test where mounting is not permitted)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True,
-                          text=True, check=False) if os.geteuid() == 0 else None
-    if done is None or done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root and permission to mount): "
-                    + (done.stderr.strip() if done is not None else "not root"))
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 @pytest.fixture
