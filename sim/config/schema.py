@@ -50,6 +50,23 @@ class Targeting(str, Enum):
     risk = "risk"
 
 
+class Placebo(str, Enum):
+    """Which label the scheme hands out: the real one, or a control that isolates part of it.
+
+    ``off``: the real IRIS-like label (Employer Pays, audits, costs).
+    ``inert``: costless, never audited, no obligation, and nobody notices it:
+    employers, workers and the regulator treat its holders as unlabelled
+    (the noise floor of the switching rule).
+    ``signal``: costless, never audited, no obligation, but perceived by the
+    same rules as the real label, fed by its own holders' record (what the
+    signal alone is worth: the greenwashing benchmark).
+    """
+
+    off = "off"
+    inert = "inert"
+    signal = "signal"
+
+
 @dataclass
 class MarketConfig:
     """Uncertainties: the world the levers act on."""
@@ -172,6 +189,10 @@ class CertificationConfig:
     """The IRIS-like voluntary scheme (seed 001, III.B and III.C)."""
 
     enabled: bool = param(True, unit="bool", source="IRIS certification exists and is voluntary")
+    placebo: Placebo = param(Placebo.off, unit="off | inert | signal",
+                             source="control arms: off = the real label; inert = a costless label nobody "
+                                    "notices; signal = a costless label without audits or obligations, "
+                                    "perceived like the real one")
     initial_share: float = param(0.1, 0.0, 1.0, "share of recruiters certified at start",
                                  "seed 001, III.B: a few 'champion' recruiters at launch")
     training_months: int = param(3, 0, 120, "months", "seed 001, III.B: capacity building before applying")
@@ -320,6 +341,8 @@ def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
             raise ConfigError(key, value, "a key of the schema in sim/config/schema.py")
         if last == "targeting":
             value = Targeting(value)
+        elif last == "placebo":
+            value = Placebo(value)
         setattr(node, last, value)
     return validate(cfg)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config import Placebo
 from sim.model import kernels
 from sim.model.recruiters import (
     CERTIFIED,
@@ -151,13 +152,17 @@ class CertificationScheme:
         return self._violating(rows) & draw
 
     def certify(self, rows: np.ndarray) -> None:
-        """Grant the label: the recruiter now follows the Employer Pays Principle (unless it cheats)."""
+        """Grant the label. The real one obliges: the recruiter now follows the Employer Pays
+        Principle (unless it cheats). A placebo obliges nothing: its holders go on as before."""
         r = self.model.recruiters
-        r.kind[rows] = CERTIFIED
+        r.label[rows] = True
         r.cert_stage[rows] = HOLDS_LABEL
         r.certified_months[rows] = 0
         r.recertified[rows] = False
         r.next_audit[rows] = self.config.surveillance_interval_months
+        if self.model.placebo != Placebo.off:
+            return
+        r.kind[rows] = CERTIFIED
         r.overcharges[rows] = False
         r.churns[rows] = False
         self.model.refresh_views(rows)
@@ -165,6 +170,7 @@ class CertificationScheme:
     def withdraw(self, rows: np.ndarray) -> None:
         """Take the label away (failed audit, upheld complaint, or the recruiter's own choice)."""
         r = self.model.recruiters
+        r.label[rows] = False
         r.kind[rows] = FEE_CHARGING
         r.cert_stage[rows] = NOT_CERTIFYING
         r.overcharges[rows] = False

@@ -22,6 +22,7 @@ from sim.model.recruiters import (
     PUBLIC,
     PUBLIC_ROW,
     market_fee_months,
+    perceived_kind,
     placement_capacity,
     ratings_view,
     word_of_mouth_view,
@@ -95,7 +96,7 @@ def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     platform runs its reviews are public, so employers see each recruiter's
     record. Fees to the public channel are not recruiter fees.
     """
-    kind = model.recruiters.kind[rows]
+    kind = perceived_kind(model)[rows]
     fee, deceived = word_of_mouth_view(model, kind, trust=1.0)
     if model.config.society.platform_enabled:
         fee, deceived = ratings_view(model, rows, fee, deceived)

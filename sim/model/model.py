@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.config import RecruitsimConfig
+from sim.config import Placebo, RecruitsimConfig
 from sim.config.keywords import resolve_config
 from sim.model import (
     contracts,
@@ -105,6 +105,9 @@ class RecruitmentModel(mesa.Model):
         self.running = config.run.steps > 0
         self.month = 0
         self.ledger = Ledger()
+        # the run's label: the real one (off) or a placebo; whether anyone can see who holds it
+        self.placebo = config.certification.placebo
+        self.label_noticed = self.placebo != Placebo.inert
         m = config.market
         self.word_of_mouth = {"fee": np.array([1.0, 0.0, 0.0]),
                               "deceived": np.array([INITIAL_DECEPTION_SHARE, 0.0, 0.0])}
@@ -231,6 +234,7 @@ class RecruitmentModel(mesa.Model):
         self.exits_this_month += len(rows)
         r.active[rows] = False
         r.cert_stage[rows] = 0
+        r.label[rows] = False
         for row in rows.tolist():
             self.recruiter_views.pop(row).remove()
 
@@ -284,7 +288,7 @@ class RecruitmentModel(mesa.Model):
         voice.forget_reviews(self)
 
         counts |= self.scheme.advance()
-        by_kind = np.bincount(self.recruiters.kind[placed.recruiters], minlength=3)[:3]
+        by_kind = np.bincount(recruiters.perceived_kind(self)[placed.recruiters], minlength=3)[:3]
         counts |= self.regulator.enforce(by_kind)
         industry.close_books(self)
         counts["exits"] = self.exits_this_month

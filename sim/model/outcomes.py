@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import kernels
-from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING
+from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING, label_kind
 from sim.model.workers import ABROAD, annuity_factors
 
 #: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
@@ -148,12 +148,12 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     # the sums over placements, workers and recruiters: three compiled passes (sim.model.kernels)
     (by_kind, mean_fee, mean_payback, borrowers, mean_price, violations, hhi,
      fee_months) = kernels.placement_outcomes(placed.fee, placed.wage, placed.borrowed, placed.employer_price,
-                                              placed.recruiters, r.kind, w.violation, placed.workers, keep_share, n)
+                                              placed.recruiters, label_kind(model), w.violation, placed.workers, keep_share, n)
     median_fee, p90_fee = median_and_p90(fee_months)
     n_abroad, n_bonded, n_in_debt = kernels.worker_outcomes(w.status, w.wage, w.debt, w.months_left, ABROAD,
                                                             keep_share, annuity_factors(model))
     (n_private, n_cert, n_fc, n_training, profit_fc, profit_cert, fc_over, cert_over, deceiving,
-     churning) = kernels.recruiter_outcomes(r.active, r.kind, r.cert_stage, r.profit_ema, r.overcharges, r.deceives,
+     churning) = kernels.recruiter_outcomes(r.active, label_kind(model), r.cert_stage, r.profit_ema, r.overcharges, r.deceives,
                                             r.churns, n, FEE_CHARGING, CERTIFIED, PUBLIC, TRAINING)
     returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
     out = {

@@ -21,6 +21,7 @@ from sim.model.recruiters import (
     FEE_CHARGING,
     PUBLIC,
     charged_months,
+    perceived_kind,
     placement_capacity,
 )
 from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
@@ -112,7 +113,7 @@ def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, worke
     that paid a fee, and that were deceived (counted by
     :func:`sim.model.kernels.placements_by_kind`).
     """
-    placed, paid, deceived = kernels.placements_by_kind(recs, model.recruiters.kind, fee, workers,
+    placed, paid, deceived = kernels.placements_by_kind(recs, perceived_kind(model), fee, workers,
                                                         model.workers.violation, DECEIVED)
     word = model.word_of_mouth
     for k in (FEE_CHARGING, CERTIFIED):

@@ -43,7 +43,7 @@ class RecruiterTable:
              "complaints_ema", "order_wage", "placements_ema", "fill_rate")
     INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
            "stage_months", "next_audit", "certified_months", "entered", "capacity")
-    BOOL = ("active", "deceives", "churns", "overcharges", "recertified")
+    BOOL = ("active", "deceives", "churns", "overcharges", "recertified", "label")
 
     def __init__(self, capacity: int, complaint_delay: int):
         self.n = 0
@@ -134,6 +134,11 @@ class Recruiter(mesa.Agent):
         return bool(self._get("churns"))
 
     @property
+    def holds_label(self) -> bool:
+        """Holds the scheme's label: the real one, or a placebo (``certification.placebo``)."""
+        return bool(self._get("label"))
+
+    @property
     def placements(self) -> int:
         """Workers it placed abroad this month."""
         return int(self._get("placements"))
@@ -157,6 +162,33 @@ class PublicChannel(Recruiter):
 
 
 VIEW_CLASS = {FEE_CHARGING: FeeChargingRecruiter, CERTIFIED: CertifiedRecruiter, PUBLIC: PublicChannel}
+
+
+def perceived_kind(model: RecruitmentModel) -> np.ndarray:
+    """The kind of each recruiter row as employers, workers and the regulator see it.
+
+    Perception follows the label, not what a recruiter does behind it:
+    holders of the real label or of the ``signal`` placebo are seen as
+    certified (and judged by the label's record); holders of the ``inert``
+    placebo are seen as what they are, unlabelled fee-chargers, since
+    nobody notices that label. Placebo holders keep the fee-charging kind
+    for everything they do (fees, evasion, churning).
+    """
+    r = model.recruiters
+    kind = r.kind[: r.n]
+    if not model.label_noticed:
+        return kind
+    return np.where(r.label[: r.n], CERTIFIED, kind)
+
+
+def label_kind(model: RecruitmentModel) -> np.ndarray:
+    """The kind of each recruiter row with every label holder (real or placebo) counted as certified.
+
+    For the outcomes: ``certified_share`` and ``n_certified`` count holders
+    of the run's label, whichever label it is.
+    """
+    r = model.recruiters
+    return np.where(r.label[: r.n], CERTIFIED, r.kind[: r.n])
 
 
 def placement_capacity(model: RecruitmentModel) -> np.ndarray:
@@ -204,7 +236,7 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     word = model.word_of_mouth
     # word of mouth (sharpened by trust in the label) for others, each recruiter's reviews for platform users
     fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other = kernels.offers_to_workers(
-        rows, r.kind, r.order_wage, r.deceives, r.placement_prob, open_fee, word["fee"], word["deceived"],
+        rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word["fee"], word["deceived"],
         cfg.certification.worker_trust, r.reviews, r.reviews_fee, r.reviews_deceived, cfg.market.deception_markup,
         CERTIFIED, FEE_CHARGING)
     return {

@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from sim.config import Targeting
-from sim.model.recruiters import BELIEF_MEMORY, CERTIFIED, FEE_CHARGING
+from sim.model.recruiters import BELIEF_MEMORY, CERTIFIED, FEE_CHARGING, perceived_kind
 from sim.model.workers import DECEIVED, ILLEGAL_FEE
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Regulator(mesa.Agent):
         """
         if not self.policy.joint_liability:
             return np.zeros(len(rows))
-        kind = self.model.recruiters.kind[rows]
+        kind = perceived_kind(self.model)[rows]
         return self.policy.liability_share * self.effective_fine() * self.detections_per_placement[kind]
 
     def refer(self, rows: np.ndarray) -> None:
@@ -85,7 +85,7 @@ class Regulator(mesa.Agent):
         elif self.policy.targeting == Targeting.complaints:
             weight = r.complaints_ema[rows] + 1e-6
         else:  # risk: record of findings, complaints, and no label
-            label = np.where(r.kind[rows] == CERTIFIED, 0.5, 1.0)
+            label = np.where(perceived_kind(self.model)[rows] == CERTIFIED, 0.5, 1.0)
             weight = label * (1.0 + r.strikes[rows]) * (1.0 + r.complaints_ema[rows])
         prob = np.minimum(1.0, rate * len(rows) * weight / weight.sum())
         return rows[self.model.rng.random(len(rows)) < prob]
@@ -141,7 +141,7 @@ class Regulator(mesa.Agent):
         peers = len(inspected) / max(len(rows), 1)
         seen = 0.5 * examined[rows] + 0.5 * peers
         r.inspection_belief[rows] += BELIEF_MEMORY * (seen - r.inspection_belief[rows])
-        kind_found = np.bincount(r.kind[found_rec], minlength=3)[:3]
+        kind_found = np.bincount(perceived_kind(self.model)[found_rec], minlength=3)[:3]
         self._detected_avg += ENFORCEMENT_MEMORY * (kind_found - self._detected_avg)
         self._placed_avg += ENFORCEMENT_MEMORY * (placements_by_kind - self._placed_avg)
         self.detections_per_placement = self._detected_avg / np.maximum(self._placed_avg, 1.0)
