@@ -144,6 +144,47 @@ class MarketConfig:
     max_entrants: int = param(2, 0, 1_000_000, "recruiters/month", "reasoning")
     exit_patience_months: int = param(12, 1, 1200, "months",
                                       "reasoning: a losing recruiter quits with chance 1/12 a month")
+    # beliefs and business-model choice
+    initial_deception_share: float = param(
+        0.2, 0.0, 1.0, "share of starting recruiters",
+        "reasoning: deception about the job is common (seed 001, III.A); drawn alike for every starting "
+        "recruiter, whatever its business model; the burn-in lets imitation move it")
+    initial_churn_share: float = param(
+        0.1, 0.0, 1.0, "share of starting recruiters",
+        "reasoning: churning deals exist but are not the rule (seed 001, III.A); drawn alike for every "
+        "starting recruiter")
+    initial_fill: float = param(0.9, 0.0, 1.0, "share of positions",
+                                "reasoning: positions held by a worker abroad when the run starts, contracts "
+                                "at every stage, so that contract ends do not come in waves")
+    profit_memory: float = param(0.1, 0.01, 1.0, "weight of a month's profit",
+                                 "reasoning: recruiters judge a business by about the last ten months; a "
+                                 "recruiter's record counts for comparing business models after 1/profit_memory "
+                                 "months in its model")
+    planning_horizon_months: int = param(
+        24, 1, 240, "months",
+        "reasoning: a recruiter weighs a change of business model over about one contract cycle; a one-off "
+        "cost is compared with this many months of the expected profit gap")
+    switch_confidence: float = param(
+        1.0, 0.0, 5.0, "standard errors",
+        "reasoning: a recruiter switches only on a profit gap it can tell from noise: the observed part of "
+        "the gap must exceed this many standard errors; the same for every label, real or placebo")
+    profit_prior_weight: float = param(
+        2.0, 0.1, 100.0, "recruiters",
+        "reasoning: how many practitioners' books it takes before a recruiter trusts what they earn more than "
+        "its own forward estimate from prices and costs")
+    practice_review_prob: float = param(0.25, 0.0, 1.0, "per month",
+                                        "reasoning: recruiters reconsider evading or cheating about quarterly")
+    practice_experiment_prob: float = param(
+        0.01, 0.0, 0.5, "per review",
+        "reasoning: rare experiments with the other practice keep every practice in play")
+    word_of_mouth_memory: float = param(
+        0.1, 0.01, 1.0, "weight of a month's evidence",
+        "reasoning: what people hear of a kind of recruiter fades over about ten months; also the memory of "
+        "recruiters' beliefs about inspections")
+    word_of_mouth_prior_weight: float = param(
+        20.0, 0.0, 10_000.0, "placements",
+        "reasoning: how many placements of evidence outweigh what people assumed before; the same for the "
+        "label's record and the rest")
     # employers
     employer_choice_scale: float = param(0.00834, 0.0, 100.0, "1/USD",
                                          "calibrated (results/calibration): cost-conscious employers "
@@ -174,6 +215,10 @@ class PolicyConfig:
     capture: float = param(0.0, 0.0, 1.0, "strength",
                            "seed 001, III.A: industry influence weakens enforcement")
     anti_retaliation: float = param(0.0, 0.0, 1.0, "protection strength", "seed 001, III.C and III.E")
+    label_inspection_weight: float = param(
+        1.0, 0.0, 1.0, "weight",
+        "reasoning: risk-based targeting's weight for a recruiter seen as certified, relative to one seen as "
+        "unlabelled; 1 = the label earns no lighter inspection (no source for a discount; was 0.5)")
     public_capacity: int = param(0, 0, 10_000_000, "placements/month",
                                  "seed 002: public agencies; seed 001, II.B: IOM-Guatemala")
     public_mandate: float = param(0.0, 0.0, 1.0, "share of employers",
@@ -193,8 +238,9 @@ class CertificationConfig:
                              source="control arms: off = the real label; inert = a costless label nobody "
                                     "notices; signal = a costless label without audits or obligations, "
                                     "perceived like the real one")
-    initial_share: float = param(0.1, 0.0, 1.0, "share of recruiters certified at start",
-                                 "seed 001, III.B: a few 'champion' recruiters at launch")
+    initial_share: float = param(0.0, 0.0, 1.0, "share of recruiters certified at start",
+                                 "seed 001, III.E with note 263: no recruiter listed as certified four years "
+                                 "after launch; a scenario may start with pilot recruiters (note 264)")
     training_months: int = param(3, 0, 120, "months", "seed 001, III.B: capacity building before applying")
     training_cost: float = param(3000.0, 0.0, 1e8, "USD", "reasoning")
     audit_cost: float = param(5000.0, 0.0, 1e8, "USD per initial or recertification audit", "reasoning")
@@ -216,8 +262,19 @@ class CertificationConfig:
     exhaustion_months: int = param(6, 0, 1200, "months", "reasoning")
     auditor_dismiss_prob: float = param(0.5, 0.0, 1.0, "per complaint", "reasoning")
     worker_trust: float = param(0.5, 0.0, 1.0, "weight",
-                                "reasoning: how far workers believe the certified record (hidden fees, "
-                                "deception) rather than assume certified recruiters are like the rest")
+                                "reasoning: how far workers believe the label's claim (no fees, no "
+                                "deception) before its holders' record speaks; with no trust they assume "
+                                "label holders are like the rest until evidence comes in")
+    exit_cost: float = param(0.0, 0.0, 1e8, "USD",
+                             "reasoning: one-off cost of dropping the label (reputation, relabelling); 0 by "
+                             "default, no source")
+    gatekeeping: bool = param(False, unit="bool",
+                              source="seed 001, III.C, note 293: social partners (worker associations, NGOs) "
+                                     "vetting who is ethical, a role IRIS dropped; off as IRIS was launched")
+    gatekeeper_quality: float = param(
+        0.7, 0.0, 1.0, "detection prob.",
+        "reasoning: chance that social partners, who talk to workers directly, find a wrong done to the "
+        "workers they ask about (deception, fees at either tier)")
 
 
 @dataclass
@@ -230,9 +287,13 @@ class SocietyConfig:
                                "seed 001, III.B: Employer Pays pledges of large brands")
     brand_cost: float = param(1000.0, 0.0, 1e8, "USD per hire via a suspect recruiter",
                               "reasoning: expected reputational cost")
-    brand_remediation: float = param(0.5, 0.0, 10.0, "share of the market fee",
+    brand_remediation: float = param(1.0, 0.0, 10.0, "share of the market fee",
                                      "seed 001, III.B notes: supplier codes require repaying fees found; "
                                      "enters committed employers' expected cost (no money moves)")
+    employer_trust: float = param(
+        0.5, 0.0, 1.0, "weight",
+        "reasoning: how far employers believe the label's claim before its holders' record speaks; the "
+        "same rule as certification.worker_trust (was fixed at full trust)")
 
 
 @dataclass

@@ -63,14 +63,36 @@ class CertificationScheme:
         c = self.config
         audits = self.audit_detection_prob() / c.surveillance_interval_months
         heard = self.model.config.market.complaint_prob * (1.0 - fear_of_retaliation(self.model))
-        if c.complaint_exhaustion:
+        if c.complaint_exhaustion and not c.gatekeeping:
             heard *= 1.0 - c.auditor_dismiss_prob
-        upheld = heard * c.auditor_quality
+        upheld = heard * self.complaint_quality()
         complaints = 1.0 - (1.0 - upheld) ** volume
         return 1.0 - (1.0 - audits) * (1.0 - complaints)
 
+    def complaint_quality(self) -> float:
+        """Chance that whoever hears a complaint about a label holder finds the wrong behind it:
+        social partners when they keep the gate, otherwise the scheme's auditors."""
+        c = self.config
+        return c.gatekeeper_quality if c.gatekeeping else c.auditor_quality
+
+    def switch_cost(self) -> float:
+        """One-off cost of getting the label (training and the initial audit); 0 for a placebo."""
+        c = self.config
+        return 0.0 if self.model.placebo != Placebo.off else c.training_cost + c.audit_cost
+
+    def running_cost(self) -> float:
+        """What keeping the label costs a month on average (surveillance audits); 0 for a placebo."""
+        c = self.config
+        return 0.0 if self.model.placebo != Placebo.off else c.surveillance_cost / c.surveillance_interval_months
+
     def start_training(self, rows: np.ndarray) -> None:
-        """Fee-charging recruiters who decided to certify begin the capacity-building course."""
+        """Recruiters who decided to take the label begin the capacity-building course.
+
+        A placebo label has no course, no audit and no cost: it is granted at once.
+        """
+        if self.model.placebo != Placebo.off:
+            self.certify(rows)
+            return
         r = self.model.recruiters
         r.cert_stage[rows] = TRAINING
         r.stage_months[rows] = 0
@@ -79,13 +101,14 @@ class CertificationScheme:
         """Complaints about certified recruiters enter the scheme's route.
 
         With complaint exhaustion the auditor hears them first and dismisses
-        some; the rest reach the scheme manager after a delay.
+        some; the rest reach the scheme manager after a delay. Where social
+        partners keep the gate they hear workers directly: no auditor first.
         """
         if not self.config.enabled or len(about) == 0:
             return
         r = self.model.recruiters
         delay = 0
-        if self.config.complaint_exhaustion:
+        if self.config.complaint_exhaustion and not self.config.gatekeeping:
             about = about[self.model.rng.random(len(about)) >= self.config.auditor_dismiss_prob]
             delay = self.config.exhaustion_months
         np.add.at(r.scheme_queue[:, delay], about, 1)
@@ -98,6 +121,8 @@ class CertificationScheme:
         ledger = model.ledger
         n = r.n
         active = r.active[:n]
+        if model.placebo != Placebo.off:  # a placebo has no course, no audits and hears no complaints
+            return {"audits": 0, "labels_withdrawn": 0, "violations_detected_audit": 0, "audit_failures_initial": 0}
 
         holders = kernels.rows_of_kind(active, r.cert_stage, n, HOLDS_LABEL, False)  # before today's new labels
         training = kernels.rows_of_kind(active, r.cert_stage, n, TRAINING, False)
@@ -106,15 +131,20 @@ class CertificationScheme:
             if c.training_months > 0:
                 monthly = c.training_cost / c.training_months
                 r.cash[training] -= monthly
+                r.one_off[training] += monthly
                 ledger.transfer("recruiters", "scheme", monthly * len(training), "certification_costs")
             r.stage_months[training] += 1
             ready = training[r.stage_months[training] >= c.training_months]
             if c.training_months == 0 and len(ready):
                 r.cash[ready] -= c.training_cost
+                r.one_off[ready] += c.training_cost
                 ledger.transfer("recruiters", "scheme", c.training_cost * len(ready), "certification_costs")
             r.cash[ready] -= c.audit_cost
+            r.one_off[ready] += c.audit_cost
             ledger.transfer("recruiters", "scheme", c.audit_cost * len(ready), "certification_costs")
             found = self._finds_abuse(ready)
+            if c.gatekeeping:
+                found |= self._vetting_finds(ready)
             passed, failed = ready[~found], ready[found]
             r.cert_stage[failed] = NOT_CERTIFYING
             if len(passed):
@@ -129,7 +159,7 @@ class CertificationScheme:
 
         # complaints reaching the scheme manager this month
         heard = kernels.complaints_arriving(r.scheme_queue, n, active, r.cert_stage, HOLDS_LABEL)
-        investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < c.auditor_quality)]
+        investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < self.complaint_quality())]
 
         if len(caught_by_audit) and len(investigated):
             withdrawn = np.unique(np.concatenate([caught_by_audit, investigated]))
@@ -141,6 +171,29 @@ class CertificationScheme:
                 model.regulator.refer(withdrawn)
         return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
                 "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
+
+    def _vetting_finds(self, rows: np.ndarray) -> np.ndarray:
+        """Social partners' vetting of applicants: which of ``rows`` they turn down.
+
+        They ask the workers each applicant placed in the last
+        ``policy.lookback_months`` months; every placement that wronged its
+        worker (deception, a fee above the legal cap, a fee hidden from the
+        worker or taken through a sub-agent) is found with chance
+        ``gatekeeper_quality``, and one finding is enough. Fees that were
+        legal when charged do not count: before joining, an applicant may
+        have charged workers like everyone else.
+        """
+        model = self.model
+        w = model.workers
+        recent = w.placed_step >= model.month - model.config.policy.lookback_months + 1
+        wronged = np.flatnonzero(recent & (w.violation != 0))
+        is_applicant = np.zeros(model.recruiters.n, dtype=bool)
+        is_applicant[rows] = True
+        wronged = wronged[is_applicant[w.recruiter[wronged]]]
+        found = wronged[model.rng.random(len(wronged)) < self.config.gatekeeper_quality]
+        turned_down = np.zeros(model.recruiters.n, dtype=bool)
+        turned_down[w.recruiter[found]] = True
+        return turned_down[rows]
 
     def _violating(self, rows: np.ndarray) -> np.ndarray:
         r = self.model.recruiters
@@ -156,6 +209,7 @@ class CertificationScheme:
         Principle (unless it cheats). A placebo obliges nothing: its holders go on as before."""
         r = self.model.recruiters
         r.label[rows] = True
+        r.model_since[rows] = self.model.month
         r.cert_stage[rows] = HOLDS_LABEL
         r.certified_months[rows] = 0
         r.recertified[rows] = False
@@ -171,6 +225,7 @@ class CertificationScheme:
         """Take the label away (failed audit, upheld complaint, or the recruiter's own choice)."""
         r = self.model.recruiters
         r.label[rows] = False
+        r.model_since[rows] = self.model.month
         r.kind[rows] = FEE_CHARGING
         r.cert_stage[rows] = NOT_CERTIFYING
         r.overcharges[rows] = False

@@ -97,10 +97,32 @@ def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     record. Fees to the public channel are not recruiter fees.
     """
     kind = perceived_kind(model)[rows]
-    fee, deceived = word_of_mouth_view(model, kind, trust=1.0)
+    fee, deceived = word_of_mouth_view(model, kind, "employers")
     if model.config.society.platform_enabled:
         fee, deceived = ratings_view(model, rows, fee, deceived)
     return kernels.suspicion(kind, fee, deceived, PUBLIC)  # 1 - (1 - fee) (1 - deceived); 0 for the public channel
+
+
+def suspect_cost(model: RecruitmentModel) -> float:
+    """What a hire through a recruiter known to charge workers costs an employer with an Employer
+    Pays commitment (USD): reputation, plus repaying the fee as supplier codes require."""
+    s = model.config.society
+    return s.brand_cost + s.brand_remediation * market_fee_months(model) * model.config.market.dest_wage
+
+
+def employer_view(model: RecruitmentModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How employers see each recruiter of ``rows``: (log fill rate, cost per hire, extra cost per hire
+    for employers with Employer Pays commitments).
+
+    The cost per hire is the price (negative: a kickback) plus the fines the
+    employer expects to share under joint liability; committed employers add
+    :func:`suspect_cost` times the chance the recruiter charges or deceives.
+    """
+    r = model.recruiters
+    brand_cost = suspect_cost(model) * suspicion(model, rows)
+    base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
+    return delivers, base_cost, brand_cost
 
 
 def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
@@ -136,19 +158,17 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
         res_rec = np.concatenate([res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)])
     requests = np.bincount(res_rec, minlength=r.n)[: r.n]
     spare = placement_capacity(model) - requests
+    brand = e.brand[vacancy_employer]
+    model.vacancies_seen = (int(len(brand) - brand.sum()), int(brand.sum()))  # (plain, committed employers)
     if len(rows) == 0 or len(vacancy_employer) == 0:
         r.orders[: r.n] = requests
         return res_emp, res_rec
-    suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
-    brand_cost = suspect_cost * suspicion(model, rows)
-    base_cost = r.price[rows] + model.regulator.expected_liability(rows)
-    delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
+    delivers, base_cost, brand_cost = employer_view(model, rows)
     windows = consideration_windows(len(rows), cfg.market.consideration_set, model.rng)
     window = model.rng.integers(0, len(windows), len(vacancy_employer))
     scale = cfg.market.employer_choice_scale
     # utility per window, for employers without and with brand commitments
     plain, branded = kernels.employer_utilities(windows, delivers, base_cost, brand_cost, scale)
-    brand = e.brand[vacancy_employer]
     accepted_emp, accepted_rec = [res_emp], [res_rec]
     pending = np.arange(len(vacancy_employer))
     for _ in range(ORDER_ROUNDS):

@@ -1,11 +1,24 @@
-"""Industry dynamics: recruiters' books, exit, entry, and switching business model.
+"""Industry dynamics: recruiters' books, exit, entry, and the choice of business model.
 
-This is where "can certification compete?" is decided, and nothing here
-favours either model: recruiters leave when they run out of money or
-keep losing it, enter when incumbents earn more than entry costs, and
-adopt or drop the label by comparing what recruiters of each kind earn
-(payoff-biased imitation). Sources: MODEL.md "Market dynamics"; seed 001,
-Part III.C on the low entry threshold of the recruitment market.
+This is where "can certification compete?" is decided, so nothing here
+favours either business model (MODEL.md, "Second version"):
+
+* books: a recruiter's *operating* profit leaves out one-off costs (entry,
+  training, the initial audit), so a new label holder's books are not
+  depressed by what it paid to switch, and recurring audits count in full;
+* exit: recruiters leave when they run out of money or keep losing it;
+* business model: a recruiter compares what it expects to earn with and
+  without the label (:func:`expected_gap`), including for a model nobody
+  practises yet, and switches only when the gap over its planning horizon
+  pays the one-off cost of switching and is told apart from noise: at equal
+  expected profits nobody switches. The same rule applies to the real label
+  and to the placebos;
+* entry: would-be entrants enter when a business would repay the entry
+  cost, then choose their model by the same comparison and copy the
+  practices of an incumbent of that model.
+
+Sources: MODEL.md "Market dynamics"; seed 001, Part III.C (low entry
+threshold; cost-conscious employers and placement-seeking workers).
 """
 
 from __future__ import annotations
@@ -14,32 +27,30 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.config import Placebo
 from sim.model.choice import fermi
+from sim.model.employers import employer_view, suspect_cost
+from sim.model.kinds import CERTIFIED, FEE_CHARGING
 from sim.model.recruiters import (
-    CERTIFIED,
-    FEE_CHARGING,
-    HOLDS_LABEL,
-    MUTATION,
-    NOT_CERTIFYING,
-    PROFIT_MEMORY,
+    TRAINING,
     charged_months,
+    market_fee_months,
+    word_of_mouth_view,
 )
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
-CERTIFICATION_HORIZON_MONTHS = 24  # over which a recruiter spreads the cost of getting certified
-
 
 def close_books(model: RecruitmentModel) -> None:
-    """Pay fixed costs, record the month's profit, and let failing recruiters exit."""
+    """Pay fixed costs, record the month's operating profit, and let failing recruiters exit."""
     m = model.config.market
     r = model.recruiters
     rows = r.private_active()
     r.cash[rows] -= m.fixed_cost
     model.ledger.transfer("recruiters", "outside", m.fixed_cost * len(rows), "fixed_costs")
-    r.profit_month[rows] = r.cash[rows] - r.cash_before[rows]
-    r.profit_ema[rows] += PROFIT_MEMORY * (r.profit_month[rows] - r.profit_ema[rows])
+    r.profit_month[rows] = r.cash[rows] - r.cash_before[rows] + r.one_off[rows]
+    r.profit_ema[rows] += m.profit_memory * (r.profit_month[rows] - r.profit_ema[rows])
     losing = r.profit_ema[rows] < 0
     r.loss_months[rows] = np.where(losing, r.loss_months[rows] + 1, 0)
     gives_up = losing & (model.rng.random(len(rows)) < 1.0 / m.exit_patience_months)
@@ -50,56 +61,200 @@ def close_books(model: RecruitmentModel) -> None:
         open_fee, hidden = charged_months(model)
         fee_income = (open_fee[active] + hidden[active]) * r.order_wage[active]
         margin = float((r.price[active] + fee_income).mean()) - m.placement_cost
-        model.typical_margin += PROFIT_MEMORY * (margin - model.typical_margin)
+        model.typical_margin += m.profit_memory * (margin - model.typical_margin)
 
 
-def certification_cost_per_month(model: RecruitmentModel) -> float:
-    """What getting and keeping the label costs a month, spread over a two-year horizon (USD)."""
-    c = model.config.certification
-    upfront = c.training_cost + c.audit_cost
-    return upfront / CERTIFICATION_HORIZON_MONTHS + c.surveillance_cost / c.surveillance_interval_months
-
-
-def mean_profit(model: RecruitmentModel, kind: int) -> float | None:
-    """Average monthly profit of active recruiters of a kind (None if there are none)."""
+def mean_profit(model: RecruitmentModel, label: bool) -> float | None:
+    """Average monthly operating profit of active recruiters with (or without) the label; None if none."""
     r = model.recruiters
     rows = r.private_active()
-    rows = rows[r.kind[rows] == kind]
+    rows = rows[r.label[rows] == label]
     return float(r.profit_ema[rows].mean()) if len(rows) else None
 
 
-def switch_business_models(model: RecruitmentModel) -> dict:
-    """Some recruiters compare their profit with the other kind's average and may switch.
+# --- what a recruiter expects to earn under each business model ----------------------------------
 
-    A fee-charging recruiter weighs the certified average less the cost of
-    certification; adopting means entering training (the label comes only
-    after the initial audit). A certified recruiter may drop the label.
-    With no certified recruiter to look at, adoption happens only by rare
-    experiment.
+def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool) -> np.ndarray:
+    """Monthly profit each recruiter of ``rows`` would expect with (or without) the label, from prices
+    and costs everyone can see: a forward estimate that needs no one to practise the model.
+
+    The recruiter keeps its margin per placement: its employer price moves by
+    the worker-fee income it would gain or lose and by the label's running
+    cost per placement. Its orders are what employers' own choice rule (a
+    logit over cost per hire: price, expected liability, and for employers
+    with Employer Pays commitments the chance of a fee or deception as they
+    perceive the recruiter's kind) would give it against today's
+    competitors, for this month's vacancies, up to its capacity. Left out,
+    for every model alike: workers' side (applicants are plentiful), fines
+    and churning.
+    """
+    m = model.config.market
+    r = model.recruiters
+    placebo = model.placebo != Placebo.off
+    fee_months = current_fee_months(model)
+    own_fee = fee_months[rows]
+    running = model.scheme.running_cost()
+    own_running = np.where(r.label[rows], running, 0.0)
+    running_x = running if label else 0.0
+    if label:
+        fee_x = own_fee if placebo else np.zeros(len(rows))  # Employer Pays: nothing from workers
+    else:
+        fee_x = np.where(r.label[rows] & ~placebo, unlabelled_fee_months(model, fee_months), own_fee)
+    capacity = np.maximum(r.capacity[rows], 1).astype(float)
+    wage = r.order_wage[rows]
+    price = r.price[rows] + (own_fee - fee_x) * wage + (running_x - own_running) / capacity
+    orders = expected_orders(model, rows, price, label)
+    placed = np.minimum(orders, capacity)
+    margin = price + fee_x * wage - m.placement_cost
+    return placed * margin - m.fixed_cost - running_x
+
+
+def current_fee_months(model: RecruitmentModel) -> np.ndarray:
+    """What each recruiter row charges a worker now, openly or hidden (months of wage)."""
+    open_fee, hidden = charged_months(model)
+    return open_fee + hidden
+
+
+def unlabelled_fee_months(model: RecruitmentModel, fee_months: np.ndarray) -> float:
+    """The fee a recruiter without the label typically charges now (months of wage)."""
+    r = model.recruiters
+    rows = r.private_active()
+    rows = rows[~r.label[rows] & (r.kind[rows] == FEE_CHARGING)]
+    if len(rows):
+        return float(fee_months[rows].mean())
+    cap = model.config.policy.fee_cap_months
+    fee = market_fee_months(model)
+    return fee if cap is None else min(fee, cap)
+
+
+def expected_orders(model: RecruitmentModel, rows: np.ndarray, price: np.ndarray, label: bool) -> np.ndarray:
+    """Job orders a month each recruiter of ``rows`` would get at ``price``, with or without the label.
+
+    Employers' logit choice (:func:`sim.model.employers.place_job_orders`)
+    evaluated in expectation: each of this month's open vacancies picks
+    among the recruiters its employer considers, the recruiter in question
+    being seen as the label makes it look (:func:`sim.model.recruiters.perceived_kind`).
     """
     cfg = model.config
     r = model.recruiters
-    rng = model.rng
+    plain_vacancies, committed_vacancies = model.vacancies_seen
+    everyone = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    if len(everyone) == 0 or plain_vacancies + committed_vacancies == 0:
+        return np.zeros(len(rows))
+    scale = cfg.market.employer_choice_scale
+    delivers, base_cost, brand_cost = employer_view(model, everyone)
+    plain_u = delivers - scale * base_cost
+    committed_u = plain_u - scale * brand_cost
+    shift = max(plain_u.max(), committed_u.max())
+    plain_all, committed_all = np.exp(plain_u - shift).sum(), np.exp(committed_u - shift).sum()
+    position = np.searchsorted(everyone, rows)
+    # the recruiter as it would be seen: perceived kind, liability and suspicion of that kind
+    seen_as = CERTIFIED if (label and model.label_noticed) else FEE_CHARGING
+    kind_view = np.full(len(rows), seen_as, dtype=np.int64)
+    liability = model.regulator.liability_of_kind(kind_view)
+    fee, deceived = word_of_mouth_view(model, kind_view, "employers")
+    suspicion = 1.0 - (1.0 - fee) * (1.0 - deceived)
+    own_plain = delivers[position] - scale * (price + liability)
+    own_committed = own_plain - scale * suspect_cost(model) * suspicion
+    n = len(everyone)
+    size = min(cfg.market.consideration_set, n)
+    # an employer considers `size` of the n recruiters: the others' weight scaled to size - 1 of n - 1
+    others_share = (size - 1) / (n - 1) if n > 1 else 0.0
+    considered = size / n
+    plain_others = (plain_all - np.exp(plain_u[position] - shift)) * others_share
+    committed_others = (committed_all - np.exp(committed_u[position] - shift)) * others_share
+    own_p, own_c = np.exp(own_plain - shift), np.exp(own_committed - shift)
+    share_plain = own_p / np.maximum(own_p + plain_others, 1e-300)
+    share_committed = own_c / np.maximum(own_c + committed_others, 1e-300)
+    return considered * (plain_vacancies * share_plain + committed_vacancies * share_committed)
+
+
+def observed_gap(model: RecruitmentModel, label_now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From the books of recruiters settled in each model: (gap other - own, its standard error,
+    the weight the books earn against the forward estimate), per reviewer.
+
+    A recruiter counts once it has spent ``1 / market.profit_memory`` months
+    in its model (its profit average then mostly reflects that model). The
+    standard error uses the spread of profits across all settled
+    recruiters, since a handful of practitioners cannot tell their own.
+    The weight is n / (n + ``market.profit_prior_weight``), n the settled
+    practitioners of the other model; with none, the books say nothing.
+    """
+    m = model.config.market
+    r = model.recruiters
     rows = r.private_active()
-    reviewing = rows[rng.random(len(rows)) < cfg.market.review_prob]
-    fee_profit = mean_profit(model, FEE_CHARGING)
-    cert_profit = mean_profit(model, CERTIFIED)
-    adopters = np.zeros(0, dtype=np.int64)
-    if cfg.certification.enabled:
-        candidates = reviewing[(r.kind[reviewing] == FEE_CHARGING) & (r.cert_stage[reviewing] == NOT_CERTIFYING)]
-        if cert_profit is None:
-            adopt = rng.random(len(candidates)) < MUTATION
-        else:
-            gain = cert_profit - certification_cost_per_month(model) - r.profit_ema[candidates]
-            adopt = rng.random(len(candidates)) < fermi(gain, cfg.market.imitation_scale)
-        adopters = candidates[adopt]
-        model.scheme.start_training(adopters)
-    holders = reviewing[r.cert_stage[reviewing] == HOLDS_LABEL]
-    if fee_profit is None:
-        drop = rng.random(len(holders)) < MUTATION
-    else:
-        drop = rng.random(len(holders)) < fermi(fee_profit - r.profit_ema[holders], cfg.market.imitation_scale)
-    droppers = holders[drop]
+    settled = rows[model.month - r.model_since[rows] >= int(np.ceil(1.0 / m.profit_memory))]
+    # the spread of profits across all settled recruiters: a few practitioners' own spread says too little
+    spread = float(r.profit_ema[settled].std(ddof=1)) if len(settled) > 1 else 0.0
+    stats = {}
+    for held in (False, True):
+        profits = r.profit_ema[settled[r.label[settled] == held]]
+        stats[held] = (len(profits), float(profits.mean()) if len(profits) else 0.0)
+    gap = np.empty(len(label_now))
+    error = np.empty(len(label_now))
+    weight = np.empty(len(label_now))
+    for held in (False, True):
+        mine = label_now == held
+        n_own, mean_own = stats[held]
+        n_other, mean_other = stats[not held]
+        if n_other == 0 or n_own == 0:
+            gap[mine], error[mine], weight[mine] = 0.0, 0.0, 0.0
+            continue
+        gap[mine] = mean_other - mean_own
+        error[mine] = spread * np.sqrt(1.0 / n_other + 1.0 / n_own)
+        weight[mine] = n_other / (n_other + m.profit_prior_weight)
+    return gap, error, weight
+
+
+def expected_gap(model: RecruitmentModel, rows: np.ndarray, label_now: np.ndarray,
+                 confidence: float) -> np.ndarray:
+    """Expected monthly profit of the other business model minus the current one, per recruiter,
+    taken at ``confidence`` standard errors below the books' estimate.
+
+    The forward estimate (:func:`forward_profit`, the same formula for both
+    models) is corrected by what practitioners' books show, weighted by how
+    many of them there are (:func:`observed_gap`). The books' sampling
+    error is charged against the gap, so luck in a few practitioners'
+    profits does not move anyone.
+    """
+    forward = forward_profit(model, rows, True) - forward_profit(model, rows, False)
+    forward = np.where(label_now, -forward, forward)
+    books, error, weight = observed_gap(model, label_now)
+    return (1.0 - weight) * forward + weight * books - confidence * weight * error
+
+
+def switch_cost(model: RecruitmentModel, to_label: bool) -> float:
+    """One-off cost of the move, counted once in the decision (a placebo label costs nothing either way)."""
+    if model.placebo != Placebo.off:
+        return 0.0
+    return model.scheme.switch_cost() if to_label else model.config.certification.exit_cost
+
+
+def switch_business_models(model: RecruitmentModel) -> dict:
+    """Reviewing recruiters take or drop the label when the expected gain pays for the switch.
+
+    A recruiter switches when ``planning_horizon_months`` times the expected
+    monthly gap (:func:`expected_gap`) exceeds the one-off cost of switching
+    (:func:`switch_cost`). Strictly: at equal expected profits nobody moves.
+    Taking the real label starts the training course (the label comes after
+    the initial audit); a placebo is granted at once. Recruiters in training
+    do not review.
+    """
+    cfg = model.config
+    r = model.recruiters
+    rows = r.private_active()
+    reviewing = rows[model.rng.random(len(rows)) < cfg.market.review_prob]
+    if not cfg.certification.enabled:
+        return {"switches_to_certified": 0, "switches_to_fee_charging": 0}
+    reviewing = reviewing[r.cert_stage[reviewing] != TRAINING]
+    if len(reviewing) == 0:
+        return {"switches_to_certified": 0, "switches_to_fee_charging": 0}
+    label_now = r.label[reviewing].copy()
+    gain = cfg.market.planning_horizon_months * expected_gap(model, reviewing, label_now,
+                                                             cfg.market.switch_confidence)
+    adopters = reviewing[~label_now & (gain > switch_cost(model, True))]
+    droppers = reviewing[label_now & (gain > switch_cost(model, False))]
+    model.scheme.start_training(adopters)
     model.scheme.withdraw(droppers)
     return {"switches_to_certified": int(len(adopters)), "switches_to_fee_charging": int(len(droppers))}
 
@@ -107,22 +262,25 @@ def switch_business_models(model: RecruitmentModel) -> dict:
 def enter(model: RecruitmentModel) -> dict:
     """New recruiters enter when the business would repay the entry cost.
 
-    A would-be entrant expects the better of: the average profit of the
-    better-earning kind, or serving the job orders incumbents turned away
-    last month at the typical margin. It enters when a year's worth
-    (``label_value_months``) of that exceeds the entry cost (the barrier),
-    with logit noise. Entrants pick their business model the same way
-    incumbents switch.
+    A would-be entrant expects the better of: the average profit of
+    recruiters with or without the label, or serving the job orders
+    incumbents turned away last month at the typical margin. It enters when
+    ``label_value_months`` of that exceeds the entry cost (the barrier), with
+    logit noise of scale ``imitation_scale``. An entrant has no status quo:
+    it takes the label when the expected gap over its planning horizon pays
+    the label's one-off cost (the point estimate, no evidence margin), and
+    copies the practices (deception, churning, evasion or cheating) of a
+    random incumbent of the model it chose.
     """
     cfg = model.config
     m = cfg.market
     rng = model.rng
     if m.max_entrants == 0:
         return {"entries": 0}
-    fee_profit = mean_profit(model, FEE_CHARGING)
-    cert_profit = mean_profit(model, CERTIFIED)
+    incumbents = model.recruiters.private_active()
+    unlabelled, labelled = mean_profit(model, False), mean_profit(model, True)
     serving_unmet = min(m.capacity, model.unmet_orders) * model.typical_margin - m.fixed_cost
-    expected = max([p for p in (fee_profit, cert_profit) if p is not None] + [serving_unmet])
+    expected = max([p for p in (unlabelled, labelled) if p is not None] + [serving_unmet])
     value = expected * m.label_value_months - m.entry_cost
     p_enter = float(fermi(value, m.imitation_scale))
     count = int(rng.binomial(m.max_entrants, p_enter))
@@ -131,16 +289,44 @@ def enter(model: RecruitmentModel) -> dict:
     rows = model.add_recruiters(count, FEE_CHARGING)
     r = model.recruiters
     r.cash[rows] -= m.entry_cost
+    r.one_off[rows] += m.entry_cost
     model.ledger.transfer("recruiters", "outside", m.entry_cost * count, "entry_costs")
-    if cfg.certification.enabled and cert_profit is not None and fee_profit is not None:
-        gain = cert_profit - certification_cost_per_month(model) - fee_profit
-        certify = rows[rng.random(count) < fermi(gain, m.imitation_scale)]
-        model.scheme.start_training(certify)
+    take_label = np.zeros(count, dtype=bool)
+    if cfg.certification.enabled:
+        gain = m.planning_horizon_months * expected_gap(model, rows, np.zeros(count, dtype=bool), 0.0)
+        take_label = gain > switch_cost(model, True)
+    copy_practices(model, rows, incumbents, take_label)
+    model.scheme.start_training(rows[take_label])
     return {"entries": count}
+
+
+def copy_practices(model: RecruitmentModel, rows: np.ndarray, incumbents: np.ndarray, label: np.ndarray) -> None:
+    """Entrants copy the practices of a random incumbent of the business model each chose
+    (of any incumbent when that model has none; drawn as at the start when there are no incumbents)."""
+    r = model.recruiters
+    m = model.config.market
+    rng = model.rng
+    for held in (False, True):
+        mine = rows[label == held]
+        if len(mine) == 0:
+            continue
+        pool = incumbents[r.label[incumbents] == held]
+        if len(pool) == 0:
+            pool = incumbents
+        if len(pool) == 0:
+            r.deceives[mine] = rng.random(len(mine)) < m.initial_deception_share
+            r.churns[mine] = rng.random(len(mine)) < m.initial_churn_share
+            continue
+        mentor = pool[rng.integers(0, len(pool), len(mine))]
+        for name in ("deceives", "churns", "overcharges"):
+            getattr(r, name)[mine] = getattr(r, name)[mentor]
+        r.churns[mine] &= r.kind[mentor] == FEE_CHARGING
+        r.overcharges[mine] &= r.kind[mentor] == FEE_CHARGING
 
 
 def begin_month(model: RecruitmentModel) -> None:
     """Note each recruiter's cash so the month's profit can be measured at its end."""
     r = model.recruiters
     r.cash_before[: r.n] = r.cash[: r.n]
+    r.one_off[: r.n] = 0.0
 

@@ -24,6 +24,7 @@ import pandas as pd
 from sim.config import Placebo, RecruitsimConfig
 from sim.config.keywords import resolve_config
 from sim.model import (
+    beliefs,
     contracts,
     employers,
     industry,
@@ -37,10 +38,6 @@ from sim.model.ledger import Ledger
 from sim.model.outcomes import OUTCOMES, measure
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
-
-INITIAL_DECEPTION_SHARE = 0.2  # of fee-charging recruiters at start; imitation moves it afterwards
-INITIAL_CHURN_SHARE = 0.1
-INITIAL_FILL = 0.9  # share of positions held by a worker abroad when the run starts
 
 
 class RecruitmentModel(mesa.Model):
@@ -109,13 +106,12 @@ class RecruitmentModel(mesa.Model):
         self.placebo = config.certification.placebo
         self.label_noticed = self.placebo != Placebo.inert
         m = config.market
-        self.word_of_mouth = {"fee": np.array([1.0, 0.0, 0.0]),
-                              "deceived": np.array([INITIAL_DECEPTION_SHARE, 0.0, 0.0])}
         self.reserved_orders = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.returned: list[np.ndarray] = []
         self.exits_this_month = 0      # recruiters leaving, whatever the reason (an outcome)
         self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
         self.typical_margin = 0.0      # recent average margin per placement (USD)
+        self.vacancies_seen = (0, 0)   # open vacancies this month: (employers without, with commitments)
 
         self.workers = workers.WorkerTable(m.n_workers, config, self.rng)
         self.ledger.transfer("outside", "workers", self.workers.savings.sum(), "initial_savings")
@@ -133,6 +129,7 @@ class RecruitmentModel(mesa.Model):
         r = self.recruiters
         r.price[private] = np.where(r.kind[private] == CERTIFIED,
                                     recruiters.break_even_price(self, private), 0.0)
+        self.word_of_mouth = self._first_word_of_mouth(private)
 
         self._fill_positions()
 
@@ -174,18 +171,24 @@ class RecruitmentModel(mesa.Model):
             r.price[rows] = r.price[incumbents].mean()
         else:
             r.fee_months[rows] = self.rng.uniform(2.0, 6.0, count)
-        fee_charging = kind == FEE_CHARGING
-        r.deceives[rows] = fee_charging & (self.rng.random(count) < INITIAL_DECEPTION_SHARE)
-        r.churns[rows] = fee_charging & (self.rng.random(count) < INITIAL_CHURN_SHARE)
+        r.model_since[rows] = self.month
+        if kind != PUBLIC and self.month == 0:
+            # starting recruiters: practices drawn alike whatever their business model; entrants copy an
+            # incumbent of the model they choose instead (industry.enter)
+            r.deceives[rows] = self.rng.random(count) < m.initial_deception_share
+            r.churns[rows] = self.rng.random(count) < m.initial_churn_share
         if kind == PUBLIC:
             r.price[rows] = cfg.policy.public_employer_fee
         self.refresh_views(rows)
         return rows
 
     def _start_certified(self, rows: np.ndarray) -> None:
-        """Recruiters holding the label at launch, their audits spread over the first cycle."""
+        """Pilot recruiters holding the label at launch, their audits spread over the first cycle.
+
+        Their practices were drawn like everyone's: a pilot that deceives
+        workers keeps doing so until an audit or a complaint catches it.
+        """
         self.scheme.certify(rows)
-        self.recruiters.deceives[rows] = False
         interval = self.config.certification.surveillance_interval_months
         self.recruiters.next_audit[rows] = self.rng.integers(1, interval + 1, len(rows))
 
@@ -201,7 +204,7 @@ class RecruitmentModel(mesa.Model):
         m = self.config.market
         e, w = self.employers, self.workers
         slots = np.repeat(np.arange(e.n), e.positions)
-        slots = slots[self.rng.random(len(slots)) < INITIAL_FILL]
+        slots = slots[self.rng.random(len(slots)) < m.initial_fill]
         private = self.recruiters.private_active()
         count = min(len(slots), w.n, max(w.n // 2, 0))
         if count == 0 or len(private) == 0:
@@ -214,6 +217,19 @@ class RecruitmentModel(mesa.Model):
         w.wage[chosen] = e.wage[slots]
         w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
         w.placed_step[chosen] = w.months_left[chosen] - m.contract_months
+
+    def _first_word_of_mouth(self, private: np.ndarray) -> beliefs.WordOfMouth:
+        """What people assume at month 0: the share of starting unlabelled recruiters charging a fee,
+        and deceiving (:mod:`sim.model.beliefs`); no evidence heard yet."""
+        m = self.config.market
+        r = self.recruiters
+        unlabelled = private[~r.label[private]]
+        fee_prior, deceived_prior = 1.0, m.initial_deception_share
+        if len(unlabelled):
+            open_fee, hidden = recruiters.charged_months(self)
+            fee_prior = float(np.mean((open_fee[unlabelled] + hidden[unlabelled]) > 0))
+            deceived_prior = float(np.mean(r.deceives[unlabelled]))
+        return beliefs.WordOfMouth(fee_prior, deceived_prior, m.word_of_mouth_prior_weight, m.word_of_mouth_memory)
 
     def refresh_views(self, rows: np.ndarray) -> None:
         """Give each row a Mesa agent of the class matching its business model."""

@@ -17,8 +17,6 @@ import numpy as np
 
 from sim.model import kernels
 from sim.model.recruiters import (
-    CERTIFIED,
-    FEE_CHARGING,
     PUBLIC,
     charged_months,
     perceived_kind,
@@ -29,7 +27,6 @@ from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
-WORD_OF_MOUTH_MEMORY = 0.1  # weight of this month's placements in what people hear
 
 
 @dataclass
@@ -109,18 +106,21 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
 def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, workers: np.ndarray) -> None:
     """Word of mouth: this month's placements shift what people believe of each kind of recruiter.
 
-    What people hear of a kind is the share of its placements this month
-    that paid a fee, and that were deceived (counted by
-    :func:`sim.model.kernels.placements_by_kind`).
+    People hear, by the kind they perceive, how many were placed this month,
+    how many of them paid a fee and how many were deceived (counted by
+    :func:`sim.model.kernels.placements_by_kind`; weighed in
+    :mod:`sim.model.beliefs`).
     """
     placed, paid, deceived = kernels.placements_by_kind(recs, perceived_kind(model), fee, workers,
                                                         model.workers.violation, DECEIVED)
-    word = model.word_of_mouth
-    for k in (FEE_CHARGING, CERTIFIED):
-        if placed[k]:
-            for key, seen in (("fee", paid[k]), ("deceived", deceived[k])):
-                share = int(seen) / int(placed[k])  # the mean of the placements' flags, exactly
-                word[key][k] += WORD_OF_MOUTH_MEMORY * (share - word[key][k])
+    placed[PUBLIC] = paid[PUBLIC] = deceived[PUBLIC] = 0  # the public channel's fee is public, not hearsay
+    model.word_of_mouth.hear(placed, paid, deceived)
+
+
+def record_memory(model: RecruitmentModel) -> float:
+    """Weight of a month in a recruiter's own placement chance and fill rate: three times the
+    memory of word of mouth (a recruiter's own record is read fresher than hearsay about its kind)."""
+    return min(1.0, 3.0 * model.config.market.word_of_mouth_memory)
 
 
 def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray,
@@ -130,7 +130,7 @@ def update_recruiter_records(model: RecruitmentModel, order_employer: np.ndarray
     r = model.recruiters
     n = r.n
     kernels.update_recruiter_records(r.placements[:n], r.applicants[:n], r.orders[:n], r.placement_prob[:n],
-                                     r.placements_ema[:n], r.fill_rate[:n], WORD_OF_MOUTH_MEMORY * 3)
+                                     r.placements_ema[:n], r.fill_rate[:n], record_memory(model))
     if len(order_recruiter):
         wage_sum = np.bincount(order_recruiter, weights=model.employers.wage[order_employer], minlength=n)[:n]
         accepted = np.bincount(order_recruiter, minlength=n)[:n]

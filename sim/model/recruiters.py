@@ -19,20 +19,16 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model import kernels
+from sim.model import beliefs, kernels
 from sim.model.choice import fermi
+from sim.model.kinds import CERTIFIED, FEE_CHARGING, PUBLIC
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
-FEE_CHARGING, CERTIFIED, PUBLIC = 0, 1, 2
 PUBLIC_ROW = 0  # the public channel is always the first row
 # certification stage of a recruiter
 NOT_CERTIFYING, TRAINING, HOLDS_LABEL = 0, 1, 2
-BELIEF_MEMORY = 0.1      # weight of this month's evidence in recruiters' beliefs
-PROFIT_MEMORY = 0.1      # weight of this month's profit in the profit average
-STRATEGY_REVIEW = 0.25   # chance per month a recruiter reconsiders evading or cheating
-MUTATION = 0.01          # chance per review of trying the other practice (keeps strategies alive)
 
 
 class RecruiterTable:
@@ -40,9 +36,9 @@ class RecruiterTable:
 
     FLOAT = ("cash", "fee_months", "price", "placement_prob", "honesty", "profit_month", "profit_ema",
              "cash_before", "inspection_belief", "reviews", "reviews_fee", "reviews_deceived",
-             "complaints_ema", "order_wage", "placements_ema", "fill_rate")
+             "complaints_ema", "order_wage", "placements_ema", "fill_rate", "one_off")
     INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
-           "stage_months", "next_audit", "certified_months", "entered", "capacity")
+           "stage_months", "next_audit", "certified_months", "entered", "capacity", "model_since")
     BOOL = ("active", "deceives", "churns", "overcharges", "recertified", "label")
 
     def __init__(self, capacity: int, complaint_delay: int):
@@ -233,11 +229,12 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     cfg = model.config
     rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
     open_fee, _ = charged_months(model)
-    word = model.word_of_mouth
-    # word of mouth (sharpened by trust in the label) for others, each recruiter's reviews for platform users
+    word_fee, word_deceived = beliefs.for_workers(model)
+    # word of mouth for others (trust is already in the beliefs: 1.0 takes them as they are),
+    # each recruiter's reviews for platform users
     fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other = kernels.offers_to_workers(
-        rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word["fee"], word["deceived"],
-        cfg.certification.worker_trust, r.reviews, r.reviews_fee, r.reviews_deceived, cfg.market.deception_markup,
+        rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word_fee, word_deceived,
+        1.0, r.reviews, r.reviews_fee, r.reviews_deceived, cfg.market.deception_markup,
         CERTIFIED, FEE_CHARGING)
     return {
         "rows": rows,
@@ -252,15 +249,11 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     }
 
 
-def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, trust: float) -> tuple[np.ndarray, np.ndarray]:
-    """What people hear about recruiters of each kind: the chance of a fee and of deception.
-
-    Word of mouth reports recent shares among placements of that kind. How
-    far people believe the certified record is set by their ``trust`` in the
-    label; without trust they assume certified recruiters are like the rest.
-    """
-    word = model.word_of_mouth
-    return kernels.word_of_mouth_view(kind, word["fee"], word["deceived"], trust, CERTIFIED, FEE_CHARGING)
+def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, audience: str) -> tuple[np.ndarray, np.ndarray]:
+    """What an audience (``"workers"`` or ``"employers"``) believes of recruiters of each perceived kind:
+    the chance of a fee and of deception (:mod:`sim.model.beliefs`)."""
+    fee, deceived = beliefs.for_workers(model) if audience == "workers" else beliefs.for_employers(model)
+    return kernels.word_of_mouth_view(kind, fee, deceived, 1.0, CERTIFIED, FEE_CHARGING)
 
 
 def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarray,
@@ -352,7 +345,7 @@ def choose_compliance(model: RecruitmentModel) -> None:
     r = model.recruiters
     cfg = model.config
     rows = r.private_active()
-    reviewing = rows[model.rng.random(len(rows)) < STRATEGY_REVIEW]
+    reviewing = rows[model.rng.random(len(rows)) < cfg.market.practice_review_prob]
     if len(reviewing) == 0:
         return
     kind = r.kind[reviewing]
@@ -375,7 +368,7 @@ def choose_compliance(model: RecruitmentModel) -> None:
     cheat_penalty = label_loss + (caught * fine if illegal else 0.0)
     cheat = hidden_gain > r.honesty[reviewing] * cheat_penalty
     choice = np.where(kind == CERTIFIED, cheat, evade)
-    explore = model.rng.random(len(reviewing)) < MUTATION
+    explore = model.rng.random(len(reviewing)) < cfg.market.practice_experiment_prob
     meaningful = (kind == CERTIFIED) | (cap is not None)  # with no cap there is nothing to evade
     r.overcharges[reviewing] = (choice ^ explore) & meaningful
 
@@ -403,8 +396,8 @@ def imitate_practices(model: RecruitmentModel) -> None:
     copy = same_kind & (rng.random(len(learners)) < fermi(gap, m.imitation_scale))
     r.deceives[learners] = np.where(copy, r.deceives[peers], r.deceives[learners])
     r.churns[learners] = np.where(copy, r.churns[peers], r.churns[learners])
-    flip_d = rng.random(len(learners)) < MUTATION
-    flip_c = rng.random(len(learners)) < MUTATION
+    flip_d = rng.random(len(learners)) < m.practice_experiment_prob
+    flip_c = rng.random(len(learners)) < m.practice_experiment_prob
     r.deceives[learners] ^= flip_d
     r.churns[learners] ^= flip_c & (r.kind[learners] == FEE_CHARGING)
     r.churns[learners] &= r.kind[learners] == FEE_CHARGING

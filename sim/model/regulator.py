@@ -17,13 +17,12 @@ import mesa
 import numpy as np
 
 from sim.config import Targeting
-from sim.model.recruiters import BELIEF_MEMORY, CERTIFIED, FEE_CHARGING, perceived_kind
+from sim.model.recruiters import CERTIFIED, FEE_CHARGING, perceived_kind
 from sim.model.workers import DECEIVED, ILLEGAL_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
-ENFORCEMENT_MEMORY = 0.1  # weight of this month in the public detection statistics
 
 
 class Regulator(mesa.Agent):
@@ -56,9 +55,12 @@ class Regulator(mesa.Agent):
         Employers read the published enforcement record: detected violations
         per placement among recruiters of the same kind.
         """
+        return self.liability_of_kind(perceived_kind(self.model)[rows])
+
+    def liability_of_kind(self, kind: np.ndarray) -> np.ndarray:
+        """The same, for a recruiter of each perceived ``kind`` (0 without joint liability)."""
         if not self.policy.joint_liability:
-            return np.zeros(len(rows))
-        kind = perceived_kind(self.model)[rows]
+            return np.zeros(len(kind))
         return self.policy.liability_share * self.effective_fine() * self.detections_per_placement[kind]
 
     def refer(self, rows: np.ndarray) -> None:
@@ -85,7 +87,7 @@ class Regulator(mesa.Agent):
         elif self.policy.targeting == Targeting.complaints:
             weight = r.complaints_ema[rows] + 1e-6
         else:  # risk: record of findings, complaints, and no label
-            label = np.where(perceived_kind(self.model)[rows] == CERTIFIED, 0.5, 1.0)
+            label = np.where(perceived_kind(self.model)[rows] == CERTIFIED, self.policy.label_inspection_weight, 1.0)
             weight = label * (1.0 + r.strikes[rows]) * (1.0 + r.complaints_ema[rows])
         prob = np.minimum(1.0, rate * len(rows) * weight / weight.sum())
         return rows[self.model.rng.random(len(rows)) < prob]
@@ -140,8 +142,9 @@ class Regulator(mesa.Agent):
         rows = r.private_active()
         peers = len(inspected) / max(len(rows), 1)
         seen = 0.5 * examined[rows] + 0.5 * peers
-        r.inspection_belief[rows] += BELIEF_MEMORY * (seen - r.inspection_belief[rows])
+        memory = self.model.config.market.word_of_mouth_memory
+        r.inspection_belief[rows] += memory * (seen - r.inspection_belief[rows])
         kind_found = np.bincount(perceived_kind(self.model)[found_rec], minlength=3)[:3]
-        self._detected_avg += ENFORCEMENT_MEMORY * (kind_found - self._detected_avg)
-        self._placed_avg += ENFORCEMENT_MEMORY * (placements_by_kind - self._placed_avg)
+        self._detected_avg += memory * (kind_found - self._detected_avg)
+        self._placed_avg += memory * (placements_by_kind - self._placed_avg)
         self.detections_per_placement = self._detected_avg / np.maximum(self._placed_avg, 1.0)
