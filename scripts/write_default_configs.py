@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import sim.config as C
 
-SRC = (ROOT / "sim" / "config.py").read_text().splitlines()
+SRC = (ROOT / "sim" / "config" / "schema.py").read_text().splitlines()
 tree = ast.parse("\n".join(SRC))
 
 def section_comments(cls_name):
