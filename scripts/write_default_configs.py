@@ -73,9 +73,6 @@ def render(cls, schema_name, header, overrides=None, parent=None):
         comment = "; ".join(parts)
         if source: comment += f". Source: {source}" if comment else f"Source: {source}"
         value = overrides.get(f.name, default)
-        note = ""
-        if f.name in overrides and parent:
-            note = ""
         lines += ["# " + l for l in textwrap.wrap(comment, 98)]
         lines.append(f"{f.name}: {fmt_value(value)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -117,6 +117,22 @@ def format_summary(config: RecruitsimConfig, result: Any, out_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def steady_note(config: RecruitsimConfig, summary: dict) -> str | None:
+    """The one-line note printed when the summary window overlaps the burn-in, else None.
+
+    Such a run's means mix the months before the market settles into its
+    headline outcomes; the run is still valid (quick runs are), so this is a
+    note, not an error, and it says how to get a steady window.
+    """
+    if summary.get("steady", True):
+        return None
+    run = config.run
+    needed = run.burn_in_months + run.summary_window_months
+    return (f"recruitsim: note: the {run.summary_window_months}-month summary window overlaps the "
+            f"{run.burn_in_months}-month burn-in (run.steps={run.steps}), so its means are not steady-state "
+            f"outcomes; give run.steps={needed} or more (or lower run.burn_in_months)")
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN != NaN
 
@@ -176,6 +192,9 @@ def _hydra_task(cfg: DictConfig) -> Any:
     extra = {"command": {"overrides": list(hc.overrides.task), "choices": choices}}
     result = run_from_config(config, out_dir, extra_metadata=extra)
     print(format_summary(config, result, out_dir))
+    note = steady_note(config, result.summary)
+    if note:
+        print(note, file=sys.stderr)
     return None
 
 

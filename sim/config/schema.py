@@ -301,7 +301,11 @@ class RunConfig:
     """How long to simulate and how to summarise."""
 
     steps: int = param(240, 0, 100_000, "months", "brief: 20 years")
-    summary_window_months: int = param(12, 1, 100_000, "months", "headline = mean over the last 12 months")
+    burn_in_months: int = param(120, 0, 100_000, "months",
+                                "months simulated before outcomes count; see docs/VALIDATION.md 'Steady state'")
+    summary_window_months: int = param(48, 1, 100_000, "months",
+                                       "headline = mean over the last 48 months: two 24-month contracts, "
+                                       "a window of whole contract cycles")
     worker_agents: bool = param(True, unit="bool",
                                 source="create Worker Mesa agents (views); off saves memory in huge runs")
     replications: int = param(1, 1, 100_000, "seeds per sweep job",

@@ -14,7 +14,6 @@ model; the arguments all end up in one validated config (``model.config``).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import mesa
@@ -35,7 +34,7 @@ from sim.model import (
 )
 from sim.model.certification import CertificationScheme
 from sim.model.ledger import Ledger
-from sim.model.outcomes import OUTCOMES, measure
+from sim.model.outcomes import OUTCOMES, measure, summarise
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
@@ -350,19 +349,12 @@ class RecruitmentModel(mesa.Model):
 
         Months where an outcome is undefined (NaN, e.g. no placements) are
         left out of its mean; an outcome never defined in the window is None.
+        Also says whether the window lies after ``run.burn_in_months``
+        (``steady``) and how much the main outcomes drift; see
+        :func:`sim.model.outcomes.summarise`.
         """
-        frame = self.timeseries()
-        window = frame.tail(self.config.run.summary_window_months)
-        out: dict = {"window_months": int(len(window)), "months_simulated": int(self.month)}
-        for name in OUTCOMES:
-            if name == "step":
-                continue
-            values = window[name].to_numpy(dtype=float)
-            values = values[~np.isnan(values)]
-            value = float(values.mean()) if len(values) else math.nan
-            out[name] = None if math.isnan(value) else value
-        out["total_placements"] = int(frame["placements"].sum()) if len(frame) else 0
-        return out
+        run = self.config.run
+        return summarise(self.timeseries(), run.summary_window_months, run.burn_in_months)
 
 
 def _seed_of(model: RecruitmentModel) -> int:

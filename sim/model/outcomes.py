@@ -7,6 +7,7 @@ NaN in a month with no placements, since there is nothing to average.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,6 +32,8 @@ OUTCOME_UNITS = {
 }
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.model import RecruitmentModel
     from sim.model.placement import Placements
 
@@ -91,6 +94,15 @@ OUTCOMES = {
     "switches_to_fee_charging": ("recruiters", "certified recruiters dropping the label"),
     "enforcement_strength": ("share", "enforcement left after capture"),
 }
+
+
+#: Main outcomes whose drift the summary reports (``drift_<name>``, ``drift10y_<name>``): the change a
+#: reader must see is small before taking the window's means as a steady state. Names not in
+#: ``OUTCOMES`` are skipped, so an outcome added later gets its drift keys without a change here.
+DRIFT_OUTCOMES = ("fee_free_share", "mean_fee_months", "certified_share", "debt_bondage_share",
+                  "home_debt_trap_share", "placements")
+#: Length of each of the two spans the ten-year drift compares: the last five years against the five before.
+DRIFT10Y_SPAN_MONTHS = 60
 
 
 def _share(part: float, whole: float) -> float:
@@ -194,3 +206,71 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         if name not in out:
             out[name] = counts.get(name, 0)
     return {name: out[name] for name in OUTCOMES}
+
+
+# --------------------------------------------------------------------------- the run's summary
+
+
+def _defined_mean(values: np.ndarray) -> float | None:
+    """Mean of the values that are not NaN; None when there is none (the outcome was never defined)."""
+    values = values[~np.isnan(values)]
+    value = float(values.mean()) if len(values) else math.nan
+    return None if math.isnan(value) else value
+
+
+def _change(before: np.ndarray, after: np.ndarray) -> float | None:
+    """Mean of ``after`` minus mean of ``before`` (NaN left out); None when either has no defined value."""
+    mean_before, mean_after = _defined_mean(before), _defined_mean(after)
+    if mean_before is None or mean_after is None:
+        return None
+    return mean_after - mean_before
+
+
+def summarise(frame: pd.DataFrame, window_months: int, burn_in_months: int) -> dict:
+    """A run's headline outcomes and steady-state diagnostics, from its monthly timeseries.
+
+    Each outcome (``OUTCOMES`` but ``step``) is its mean over the last
+    ``window_months`` months, NaN months left out (None when never defined
+    there). The window is always the last ``window_months`` months, burn-in
+    or not, so that runs of any length are summarised alike; ``steady`` says
+    whether it lies wholly after the burn-in, i.e. whether the means can be
+    read as the steady state.
+
+    Drift, for each name of ``DRIFT_OUTCOMES`` in ``OUTCOMES``: ``drift_<name>``
+    is the mean over the window's second half minus the mean over its first
+    half (in a window of odd length the middle month is in neither half);
+    ``drift10y_<name>`` is the mean of the last 60 months minus the mean of
+    the 60 before them (None in a run of fewer than 120 months). Either is
+    None when one of its spans has no defined value.
+
+    Args:
+        frame: one row per simulated month, in order, a column per outcome
+            (``RecruitmentModel.timeseries``).
+        window_months: ``run.summary_window_months``.
+        burn_in_months: ``run.burn_in_months``.
+
+    Returns:
+        A flat dict of scalars: ``window_months`` (months actually averaged,
+        fewer than asked in a shorter run), ``months_simulated``, the outcome
+        means, ``total_placements`` (over the whole run), ``burn_in_months``,
+        ``steady``, then the ``drift_*`` and ``drift10y_*`` keys.
+    """
+    months = len(frame)
+    window = frame.tail(window_months)
+    out: dict = {"window_months": int(len(window)), "months_simulated": int(months)}
+    for name in OUTCOMES:
+        if name != "step":
+            out[name] = _defined_mean(window[name].to_numpy(dtype=float))
+    out["total_placements"] = int(frame["placements"].sum()) if months else 0
+    out["burn_in_months"] = int(burn_in_months)
+    out["steady"] = bool(months >= burn_in_months + window_months)
+    drifting = [name for name in DRIFT_OUTCOMES if name in OUTCOMES]
+    half = len(window) // 2
+    for name in drifting:
+        values = window[name].to_numpy(dtype=float)
+        out[f"drift_{name}"] = _change(values[:half], values[len(values) - half:])
+    span = DRIFT10Y_SPAN_MONTHS
+    for name in drifting:
+        values = frame[name].to_numpy(dtype=float)
+        out[f"drift10y_{name}"] = _change(values[-2 * span:-span], values[-span:]) if months >= 2 * span else None
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from sim.config.schema import RunConfig
 from sim.plots.bands import (
     clip_band,
     fewest_seeds,
@@ -35,8 +36,8 @@ from sim.plots.labels import (
 if TYPE_CHECKING:
     import pandas as pd
 
-#: What a headline outcome of a run is, unless the caller says otherwise.
-WINDOW_NOTE = "mean over the last 12 months of each run"
+#: What a headline outcome of a run is, unless the caller says otherwise (the default summary window).
+WINDOW_NOTE = f"mean over the last {RunConfig.summary_window_months} months of each run"
 
 
 def timeseries_figure(ts: pd.DataFrame, outcome: str, regime: Sequence[str], title: str | None = None,

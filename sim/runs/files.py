@@ -10,9 +10,14 @@ One run's output directory holds (INTERFACE.md, "What one run writes"):
 
 * ``timeseries.parquet``: one row per step, the model-level outcomes.
 * ``summary.json``: the headline outcomes (mean over the last
-  ``run.summary_window_months`` months), the seed, the scenario and the
-  levers (``policy.*``, ``certification.*``, ``society.*``) as a flat dict
-  with dotted keys, so results of a sweep can be tabulated without the config.
+  ``run.summary_window_months`` months), ``burn_in_months`` and ``steady``
+  (the window lies wholly after ``run.burn_in_months``), the drift of the
+  main outcomes (``drift_<outcome>``: the window's second half minus its
+  first; ``drift10y_<outcome>``: the last 60 months minus the 60 before,
+  null under 120 months; :func:`sim.model.outcomes.summarise`), the seed,
+  the scenario and the levers (``policy.*``, ``certification.*``,
+  ``society.*``) as a flat dict with dotted keys, so results of a sweep can
+  be tabulated without the config.
 * ``config.yaml``: the resolved, validated config the model ran with.
 * ``metadata.json``: seed, config, package versions, Python version, git
   commit of the code (and whether the work tree was dirty), start and end
