@@ -99,7 +99,7 @@ def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool) -> np
     if label:
         fee_x = own_fee if placebo else np.zeros(len(rows))  # Employer Pays: nothing from workers
     else:
-        fee_x = np.where(r.label[rows] & ~placebo, unlabelled_fee_months(model, fee_months), own_fee)
+        fee_x = np.where(r.label[rows] & (not placebo), unlabelled_fee_months(model, fee_months), own_fee)
     capacity = np.maximum(r.capacity[rows], 1).astype(float)
     wage = r.order_wage[rows]
     price = r.price[rows] + (own_fee - fee_x) * wage + (running_x - own_running) / capacity
