@@ -136,8 +136,28 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.employer_choice_scale", 0.005, 0.02, "logit scale of employers' cost comparison (1/USD)",
        log=True),
     _f("market.turnover_cost", 100.0, 400.0, "USD an employer loses replacing a worker"),
+    # beliefs and the choice of business model (issue 11: every constant that could decide a result)
+    _f("market.initial_deception_share", 0.0, 0.4, "share of starting recruiters deceiving workers; the "
+       "burn-in should wash it out"),
+    _f("market.initial_churn_share", 0.0, 0.3, "share of starting recruiters offering churning deals"),
+    _f("market.initial_fill", 0.7, 1.0, "share of positions held when the run starts"),
+    _f("market.profit_memory", 0.05, 0.25, "weight of a month in recruiters' profit averages: a 4 to "
+       "20 month memory"),
+    _f("market.planning_horizon_months", 12, 48, "months over which a recruiter weighs a change of business "
+       "model: half to two contract cycles", "int"),
+    _f("market.switch_confidence", 0.0, 2.0, "standard errors of the books' estimate a profit gap must beat: "
+       "none (acts on any gap) to a sceptical recruiter"),
+    _f("market.profit_prior_weight", 0.5, 10.0, "practitioners whose books count as much as the forward "
+       "estimate", log=True),
+    _f("market.practice_review_prob", 0.1, 0.5, "monthly chance a recruiter reconsiders evading or cheating"),
+    _f("market.practice_experiment_prob", 0.0, 0.05, "chance per review of trying the other practice"),
+    _f("market.word_of_mouth_memory", 0.05, 0.25, "weight of a month's evidence in what people hear"),
+    _f("market.word_of_mouth_prior_weight", 5.0, 100.0, "placements of evidence that outweigh a prior",
+       log=True),
     # behaviour around the certification scheme (not its design)
-    _f("certification.worker_trust", 0.25, 0.75, "how far workers believe the certified record"),
+    _f("certification.worker_trust", 0.25, 0.75, "how far workers believe the label's claim before evidence"),
+    _f("society.employer_trust", 0.25, 0.75, "how far employers believe the label's claim before evidence"),
+    _f("certification.exit_cost", 0.0, 10000.0, "USD a holder weighs against dropping the label"),
     _f("certification.concealment", 0.4, 0.8, "share of abuse hidden from an announced audit (seed 001, III.C)"),
     _f("certification.audit_cost", 2500.0, 10000.0, "USD per initial or recertification audit"),
     _f("certification.surveillance_cost", 1000.0, 4000.0, "USD per surveillance audit"),
@@ -157,6 +177,9 @@ NON_STATE_LEVERS: tuple[Factor, ...] = (
     _f("certification.subcontract_share", 0.0, 1.0, "share of audits subcontracted (seed 001, III.C)"),
     _f("certification.leniency", 0.0, 0.6, "chance a finding goes unreported (seed 001, III.C)"),
     _f("certification.confidential", 0, 1, "audit reports belong to the recruiter", "bool"),
+    _f("certification.gatekeeping", 0, 1, "social partners vet applicants and hear complaints (seed 001, III.C, "
+       "note 293)", "bool"),
+    _f("certification.gatekeeper_quality", 0.3, 1.0, "chance social partners find a wrong they ask about"),
     _f("society.brand_share", 0.0, 1.0, "share of employers committed to the Employer Pays Principle"),
     _f("society.brand_cost", 0.0, 5000.0, "expected reputational cost per hire via a suspect recruiter, USD"),
     _f("society.brand_remediation", 0.0, 2.0, "share of the market fee committed employers expect to repay"),

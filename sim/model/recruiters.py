@@ -277,13 +277,11 @@ def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     """
     r = model.recruiters
     m = model.config.market
-    c = model.config.certification
     open_fee, hidden = charged_months(model)
     # for each row: processing + fixed cost over capacity + margin + label holders' audits over capacity
     # - the fee the worker pays (kernels.break_even_price)
     return kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
-                                    m.placement_cost, m.fixed_cost, m.min_margin,
-                                    c.surveillance_cost / c.surveillance_interval_months)
+                                    m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost())
 
 
 def update_prices(model: RecruitmentModel) -> None:
