@@ -116,11 +116,16 @@ def test_stricter_audits_mean_less_cheating_by_certified_recruiters():
     """Unannounced audits by good auditors who report what they find make hidden fees riskier.
 
     Measured over the whole run: strict audits also thin out the certified
-    recruiters (cheaters lose the label), so late months may have none.
+    recruiters (cheaters lose the label), so late months may have none. In
+    a world where the label pays (most employers committed to Employer
+    Pays), so that there are label holders to deter: with no rule and no
+    such employers the label barely exists and its few holders say little.
     """
+    label_pays = {"society.brand_share": 0.9, "society.brand_cost": 3000.0}
     strict = {"certification.announced": False, "certification.subcontract_share": 0.0,
               "certification.leniency": 0.0, "certification.auditor_quality": 0.95}
-    assert outcome(strict, "cheating_share", window=None) < outcome({}, "cheating_share", window=None)
+    assert (outcome(label_pays | strict, "cheating_share", window=None)
+            < outcome(label_pays, "cheating_share", window=None))
 
 
 def test_brand_pressure_raises_the_certified_share():
