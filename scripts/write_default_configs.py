@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import sim.config as C
 
-SRC = (ROOT / "sim" / "config.py").read_text().splitlines()
+SRC = (ROOT / "sim" / "config" / "schema.py").read_text().splitlines()
 tree = ast.parse("\n".join(SRC))
 
 def section_comments(cls_name):
@@ -33,7 +33,7 @@ def section_comments(cls_name):
 def fmt_value(v):
     if v is None: return "null"
     if isinstance(v, bool): return "true" if v else "false"
-    if isinstance(v, enum.Enum): return v.value
+    if isinstance(v, enum.Enum): return f'"{v.value}"'  # quoted: YAML reads a bare off as false
     if isinstance(v, float):
         if v == int(v) and abs(v) < 1e15: return f"{v:.1f}"
         return repr(v)
