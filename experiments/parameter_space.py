@@ -104,6 +104,13 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.home_saving_rate", 0.05, 0.2, "share of home wage saved while at home"),
     _f("market.interest_rate", 0.01, 0.06, "monthly interest of informal lenders: 12% to 72% a year"),
     _f("market.credit_limit_months", 6.0, 18.0, "what lenders lend, in months of foreign wage"),
+    # an open population and debts that can end
+    _f("market.leave_prob", 1 / 240, 1 / 60, "monthly chance a person at home leaves the pool of aspiring "
+       "migrants: an average stay of 5 to 20 years (age, other work, giving up)", log=True),
+    _f("market.debt_relief_prob", 0.0, 0.2, "monthly chance a lender writes a debt trapped at home down to "
+       "what home savings can repay: never (the default) to about every five months"),
+    _f("market.debt_horizon_months", 24, 120, "years of home savings (2 to 10) within which a debt must be "
+       "repayable not to count as a trap at home", "int"),
     # worker behaviour
     _f("market.search_prob", 0.1, 0.5, "share of idle workers looking abroad in a month"),
     _f("market.worker_choice_scale", 0.3, 3.0, "logit scale of worker choice (1/months of wage): noisy to "

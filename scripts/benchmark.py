@@ -236,7 +236,8 @@ def measure_stages(repeats: int = 5) -> dict:
                           (recruiters, ("choose_compliance", "imitate_practices", "update_prices",
                                         "offers_to_workers")),
                           (employers, ("count_filled", "place_job_orders")),
-                          (workers, ("find_searchers", "choose_recruiters", "earn_and_repay")),
+                          (workers, ("find_searchers", "choose_recruiters", "earn_and_repay", "leave_and_arrive",
+                                    "relieve_debts")),
                           (placement, ("match", "update_recruiter_records")),
                           (voice, ("complain", "forget_reviews")), (contracts, ("end_contracts",))):
         for name in names:

@@ -96,6 +96,18 @@ class MarketConfig:
                                  "reasoning: informal lenders charge several percent a month")
     credit_limit_months: float = param(12.0, 0.0, 1000.0, "months of destination wage",
                                        "reasoning: lenders lend against expected earnings")
+    # population and debt
+    leave_prob: float = param(0.00833, 0.0, 0.1, "per month, people at home",
+                              "reasoning: people stop seeking work abroad after about ten years on average "
+                              "(age, other work, giving up); each is replaced by a new aspiring migrant, so the "
+                              "pool is stationary and labour supply stays far above demand (seed 001, III.A)")
+    debt_relief_prob: float = param(0.0, 0.0, 0.5, "per month",
+                                    "reasoning: informal lenders renegotiate a debt the borrower cannot repay at "
+                                    "home; 0 by default (no source for a rate): departures are the default way "
+                                    "debts end; varied in sensitivity analysis")
+    debt_horizon_months: int = param(60, 1, 600, "months",
+                                     "reasoning: a debt is a trap at home when home savings cannot repay it "
+                                     "within five years at the lenders' rate")
     # worker behaviour
     consideration_set: int = param(30, 1, 100_000, "recruiters",
                                    "reasoning: a worker or employer knows of at most this many recruiters")

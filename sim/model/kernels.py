@@ -530,6 +530,41 @@ def searchers(status, blacklisted_until, draws, at_home, month, search_prob):
 
 
 @kernel
+def leavers(status, placed_step, draws, at_home, month, leave_prob):
+    """People at home, not placed this month, whose draw is below ``leave_prob``, by id.
+
+    The choice of who leaves the pool in :func:`sim.model.workers.leave_and_arrive`
+    (no numpy version: it was written as a kernel).
+    """
+    found = np.empty(len(status), np.int64)
+    k = 0
+    for i in range(len(status)):
+        # without branches: who leaves is random, so a branch would be mispredicted often
+        found[k] = i
+        k += (status[i] == at_home) & (placed_step[i] != month) & (draws[i] < leave_prob)
+    return found[:k]
+
+
+@kernel
+def home_debt_trap(status, debt, home_wage, at_home, repayable_per_home_wage):
+    """People at home whose debt exceeds ``home_wage * repayable_per_home_wage`` (by id), and how many are at home.
+
+    The home debt trap of :func:`sim.model.workers.home_debt_trapped` (no
+    numpy version: it was written as a kernel). The ``1e-9`` margin is
+    :func:`sim.model.workers.bondage_mask`'s: a debt repaid down to rounding
+    error is no trap.
+    """
+    trapped = np.empty(len(status), np.int64)
+    k = home = 0
+    for i in range(len(status)):  # without branches (see count_by)
+        is_home = status[i] == at_home
+        home += is_home
+        trapped[k] = i
+        k += is_home & (debt[i] > home_wage[i] * repayable_per_home_wage + 1e-9)
+    return trapped[:k], home
+
+
+@kernel
 def rows_of_kind(active, kind, n, wanted, exclude):
     """Active rows among the first ``n`` whose kind is ``wanted`` (or, with ``exclude``, is not).
 

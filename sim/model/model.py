@@ -266,8 +266,10 @@ class RecruitmentModel(mesa.Model):
            kickbacks are paid;
         5. newly placed workers who were wronged may complain and may suffer
            retaliation;
-        6. workers earn, pay interest and repay debt; contracts end early
-           (churning, terminations) or on time, and returners post reviews;
+        6. workers earn, pay interest and repay debt; people at home leave
+           the pool and newcomers take their places; lenders may write
+           debts trapped at home down; contracts end early (churning,
+           terminations) or on time, and returners post reviews;
         7. the certification scheme trains, audits and hears complaints;
         8. the regulator inspects, fines and revokes licences;
         9. recruiters pay fixed costs, may exit, switch model or enter;
@@ -299,6 +301,8 @@ class RecruitmentModel(mesa.Model):
 
         counts = voice.complain(self, placed)
         workers.earn_and_repay(self)
+        counts |= workers.leave_and_arrive(self)
+        workers.relieve_debts(self)
         counts |= contracts.end_contracts(self)
         voice.forget_reviews(self)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.model import kernels
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, TRAINING, label_kind
-from sim.model.workers import ABROAD, annuity_factors
+from sim.model.workers import ABROAD, annuity_factors, home_debt_trapped
 
 #: Unit of each outcome (INTERFACE.md, "Outcome names"), for people and plots.
 OUTCOME_UNITS = {
@@ -24,6 +24,7 @@ OUTCOME_UNITS = {
     "mean_fee_months": "months of destination wage",
     "indebted_share": "share of workers placed in the month",
     "debt_bondage_share": "share of workers abroad",
+    "home_debt_trap_share": "share of people at home",
     "mean_payback_months": "months of net foreign earnings",
     "n_certified": "recruiters",
     "n_fee_charging": "recruiters",
@@ -57,6 +58,11 @@ OUTCOMES = {
     "workers_abroad": ("workers", "workers abroad at the end of the month"),
     "debt_bondage_share": ("share", "share of workers abroad whose debt exceeds what their contract can repay"),
     "workers_in_debt_share": ("share", "share of all workers who owe money"),
+    "home_debt_trap_share": ("share", "share of people at home whose debt home savings cannot repay within "
+                                      "market.debt_horizon_months"),
+    "departures": ("people", "people leaving the pool of aspiring migrants this month (each replaced by a newcomer)"),
+    "debt_written_off": ("USD", "debt lenders wrote off this month: beyond the credit limit, of people leaving, "
+                                "and by relief"),
     "mean_net_gain_months": ("months of wage", "net gain over staying home, workers returning this month"),
     "employer_cost_per_hire": ("USD", "mean price employers paid per placement (negative: kickbacks)"),
     "employer_spending": ("USD", "employers' recruitment spending this month: prices less kickbacks, "
@@ -149,6 +155,12 @@ def employer_spending(model: RecruitmentModel) -> float:
                  - month["kickbacks"] - month["churn_bonuses"])
 
 
+def debt_written_off(model: RecruitmentModel) -> float:
+    """Debt lenders gave up this month, from the ledger's monthly flows: beyond the credit limit, of leavers, by relief."""
+    month = model.ledger.month
+    return float(month["write_offs"] + month["departure_write_offs"] + month["relief_write_offs"])
+
+
 def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     """This month's outcomes from the placements made, the event counts, and the state."""
     cfg = model.config
@@ -167,6 +179,7 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     (n_private, n_cert, n_fc, n_training, profit_fc, profit_cert, fc_over, cert_over, deceiving,
      churning) = kernels.recruiter_outcomes(r.active, label_kind(model), r.cert_stage, r.profit_ema, r.overcharges, r.deceives,
                                             r.churns, n, FEE_CHARGING, CERTIFIED, PUBLIC, TRAINING)
+    trapped, n_home = home_debt_trapped(model)
     returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
     out = {
         "step": model.month,
@@ -184,6 +197,8 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "workers_abroad": n_abroad,
         "debt_bondage_share": _share(n_bonded, n_abroad),
         "workers_in_debt_share": _share(n_in_debt, w.n),
+        "home_debt_trap_share": _share(len(trapped), n_home),
+        "debt_written_off": debt_written_off(model),
         "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
         "employer_cost_per_hire": mean_price,
         "kickbacks_paid": float(np.maximum(-placed.employer_price, 0).sum()),

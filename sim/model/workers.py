@@ -28,26 +28,53 @@ AT_HOME, ABROAD = 0, 1
 ILLEGAL_FEE, DECEIVED, HIDDEN_FEE = 1, 2, 4
 
 
+#: ``placed_step`` of a person never placed: far enough back that no lookback or settling time reaches it
+NEVER_PLACED = -10**6
+
+
+def draw_newcomers(count: int, config, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Home wage, savings and platform use of ``count`` new aspiring migrants.
+
+    One function for the pool at the start and for every later arrival, so
+    that a newcomer is drawn from the same population as the first people
+    (three draws, always in this order and always made, so the random
+    stream does not depend on whether the platform is on).
+
+    Returns:
+        ``home_wage`` (USD/month, mean-preserving lognormal around
+        ``market.home_wage``), ``savings`` (USD) and ``platform_user``.
+    """
+    m = config.market
+    sigma = m.home_wage_spread
+    home_wage = m.home_wage * rng.lognormal(-sigma**2 / 2, sigma, count)
+    savings = m.savings_months * home_wage * rng.lognormal(-0.125, 0.5, count)
+    platform_user = rng.random(count) < config.society.platform_uptake
+    if not config.society.platform_enabled:
+        platform_user[:] = False
+    return home_wage, savings, platform_user
+
+
 class WorkerTable:
-    """Every worker's state, one array per variable (index = worker id)."""
+    """Every worker's state, one array per variable (index = worker id).
+
+    A row is a place in the pool of aspiring migrants, held by one person at
+    a time: when a person leaves the pool (:func:`leave_and_arrive`) a
+    newcomer takes the row, so the pool keeps ``n`` people and every array
+    keeps its length.
+    """
 
     def __init__(self, n: int, config, rng: np.random.Generator):
-        m = config.market
-        sigma = m.home_wage_spread
         self.n = n
-        self.home_wage = m.home_wage * rng.lognormal(-sigma**2 / 2, sigma, n)
-        self.savings = m.savings_months * self.home_wage * rng.lognormal(-0.125, 0.5, n)
+        self.home_wage, self.savings, self.platform_user = draw_newcomers(n, config, rng)
         self.debt = np.zeros(n)
         self.status = np.zeros(n, dtype=np.int8)
-        self.platform_user = rng.random(n) < config.society.platform_uptake
-        if not config.society.platform_enabled:
-            self.platform_user[:] = False
+        self.arrived = np.zeros(n, dtype=np.int32)  # month the row's current person arrived (0: the first pool)
         # the current or last placement
         self.recruiter = np.full(n, -1, dtype=np.int32)
         self.employer = np.full(n, -1, dtype=np.int32)
         self.wage = np.zeros(n)
         self.fee_paid = np.zeros(n)
-        self.placed_step = np.full(n, -10**6, dtype=np.int32)
+        self.placed_step = np.full(n, NEVER_PLACED, dtype=np.int32)
         self.months_left = np.zeros(n, dtype=np.int16)
         self.violation = np.zeros(n, dtype=np.int8)
         self.detected = np.zeros(n, dtype=bool)
@@ -62,6 +89,12 @@ class Worker(mesa.Agent):
     Every attribute is a read-only property reading row ``index`` of the
     table, so it is always current; the model's stages change the table,
     never the view.
+
+    A row is a place in the pool, occupied by one person at a time: when
+    its person leaves the pool a newcomer takes the place
+    (:func:`leave_and_arrive`), and the view then shows the newcomer
+    (``arrived`` says since when). The view follows the place, not one
+    person for the whole run.
     """
 
     def __init__(self, model: RecruitmentModel, index: int):
@@ -113,8 +146,13 @@ class Worker(mesa.Agent):
 
     @property
     def migrations(self) -> int:
-        """Times this worker has been placed abroad during the run."""
+        """Times the row's current person has been placed abroad during the run."""
         return int(self._get("migrations"))
+
+    @property
+    def arrived(self) -> int:
+        """Month the row's current person joined the pool (0: in the pool when the run started)."""
+        return int(self._get("arrived"))
 
 
 def find_searchers(model: RecruitmentModel) -> np.ndarray:
@@ -208,3 +246,102 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     ledger.note("repayments", repaid.sum())
     ledger.transfer("lenders", "workers", written_off.sum(), "write_offs")
     ledger.transfer("workers", "outside", spent.sum(), "family_consumption")
+
+
+def home_repayable_per_home_wage(config) -> float:
+    """What a person at home can repay, per dollar of home wage: the home debt trap's threshold.
+
+    The present value, at the lenders' rate ``market.interest_rate``, of
+    saving ``home_saving_rate`` of the home wage every month for
+    ``debt_horizon_months`` (an annuity factor; with no interest, the plain
+    sum). A debt above ``home_wage`` times this cannot be repaid from home
+    savings within the horizon.
+    """
+    m = config.market
+    r, months = m.interest_rate, m.debt_horizon_months
+    annuity = float(months) if r == 0 else (1.0 - (1.0 + r) ** -months) / r
+    return m.home_saving_rate * annuity
+
+
+def home_debt_trapped(model: RecruitmentModel) -> tuple[np.ndarray, int]:
+    """People at home in the home debt trap (rows, by id) and the number of people at home.
+
+    In the trap: at home, with a debt larger than what home savings can
+    repay within ``debt_horizon_months`` at the lenders' rate
+    (:func:`home_repayable_per_home_wage`); the counterpart at home of debt
+    bondage abroad (:func:`bondage_mask`).
+    """
+    w = model.workers
+    return kernels.home_debt_trap(w.status, w.debt, w.home_wage, AT_HOME,
+                                  home_repayable_per_home_wage(model.config))
+
+
+def leave_and_arrive(model: RecruitmentModel) -> dict:
+    """People at home leave the pool of aspiring migrants; a newcomer takes each one's place.
+
+    Each person at home leaves with chance ``market.leave_prob`` a month
+    (age, other work, giving up); people abroad finish their contract first.
+    A person placed this month and already sent home (retaliation) stays
+    until next month, so that this month's placements are counted with the
+    person who made them. The leaver's savings leave the model with them
+    (ledger flow ``departures``) and lenders write off the debt they leave
+    behind (``departure_write_offs``): nobody is left to collect from. The
+    newcomer is drawn as the first pool was (:func:`draw_newcomers`),
+    arrives with savings (``arrivals``) and no debt, at home, never placed.
+    The pool therefore keeps its size, and its composition is stationary.
+
+    Returns:
+        ``{"departures": people who left this month}`` for the outcomes.
+    """
+    m = model.config.market
+    w = model.workers
+    if m.leave_prob == 0 or w.n == 0:  # no draws at all: the random stream is the closed pool's
+        return {"departures": 0}
+    draws = model.rng.random(w.n)  # one per row, at home or not
+    rows = kernels.leavers(w.status, w.placed_step, draws, AT_HOME, model.month, m.leave_prob)
+    if len(rows) == 0:
+        return {"departures": 0}
+    ledger = model.ledger
+    ledger.transfer("workers", "outside", w.savings[rows].sum(), "departures")
+    ledger.transfer("lenders", "workers", w.debt[rows].sum(), "departure_write_offs")
+    w.home_wage[rows], w.savings[rows], w.platform_user[rows] = draw_newcomers(len(rows), model.config, model.rng)
+    ledger.transfer("outside", "workers", w.savings[rows].sum(), "arrivals")
+    w.arrived[rows] = model.month
+    w.debt[rows] = 0.0
+    w.status[rows] = AT_HOME
+    w.recruiter[rows] = -1
+    w.employer[rows] = -1
+    w.wage[rows] = 0.0
+    w.fee_paid[rows] = 0.0
+    w.placed_step[rows] = NEVER_PLACED
+    w.months_left[rows] = 0
+    w.violation[rows] = 0
+    w.detected[rows] = False
+    w.spell_gain[rows] = 0.0
+    w.blacklisted_until[rows] = 0
+    w.migrations[rows] = 0
+    return {"departures": int(len(rows))}
+
+
+def relieve_debts(model: RecruitmentModel) -> None:
+    """Lenders write some debts trapped at home down to what the borrower can repay.
+
+    Each person in the home debt trap (:func:`home_debt_trapped`) has, with
+    chance ``market.debt_relief_prob`` a month, the debt renegotiated down
+    to the largest debt home savings repay within ``debt_horizon_months``;
+    the lender writes off the rest (ledger flow ``relief_write_offs``). A
+    lender gains nothing by holding a claim the borrower can never pay, and
+    can collect the renegotiated debt. Without relief (the default) debts at
+    home end only when their holder migrates again or leaves the pool, or
+    are cut back to the credit limit (:func:`earn_and_repay`).
+    """
+    m = model.config.market
+    if m.debt_relief_prob == 0 or model.workers.n == 0:  # no draws: the random stream is unchanged
+        return
+    w = model.workers
+    trapped, _ = home_debt_trapped(model)
+    relieved = trapped[model.rng.random(len(trapped)) < m.debt_relief_prob]
+    repayable = w.home_wage[relieved] * home_repayable_per_home_wage(model.config)
+    written_off = w.debt[relieved] - repayable
+    w.debt[relieved] = repayable
+    model.ledger.transfer("lenders", "workers", written_off.sum(), "relief_write_offs")
