@@ -75,9 +75,15 @@ def test_a_gain_that_pays_the_switching_cost_moves_reviewers(monkeypatch):
 
 
 def test_positive_control_the_label_grows_from_nothing_where_it_pays():
-    """Most employers committed to Employer Pays, at a high cost of a suspect hire: the label pays, and
-    it must be able to start from an initial share of 0."""
-    world = {"society.brand_share": 0.9, "society.brand_cost": 3000.0, **DEFAULT_SIZES}
+    """Most employers committed to Employer Pays, at a high cost of a suspect hire, and audits that find
+    hidden fees (unannounced, not subcontracted, reported): the label pays and keeps its content, and
+    it must be able to start from an initial share of 0.
+
+    (With IRIS-like audits the same employers are not enough in every seed: holders take hidden fees,
+    the label's record sours and employers stop paying for it.)"""
+    strict_audits = {"certification.announced": False, "certification.subcontract_share": 0.0,
+                     "certification.leniency": 0.0, "certification.auditor_quality": 0.95}
+    world = {"society.brand_share": 0.9, "society.brand_cost": 8000.0, **strict_audits, **DEFAULT_SIZES}
     shares = [final_label_share(world, seed) for seed in SEEDS]
     assert min(shares) > 0.3, shares
 
