@@ -20,7 +20,6 @@ import mesa
 import numpy as np
 
 from sim.model import beliefs, kernels
-from sim.model.choice import fermi
 from sim.model.kinds import CERTIFIED, FEE_CHARGING, PUBLIC
 
 if TYPE_CHECKING:
@@ -372,12 +371,19 @@ def choose_compliance(model: RecruitmentModel) -> None:
 
 
 def imitate_practices(model: RecruitmentModel) -> None:
-    """Deception and churning spread by imitation of more profitable peers.
+    """Deception and churning follow what they earn among recruiters of the same kind.
 
-    Each month a few recruiters compare their profit with a random peer of
-    the same kind and copy its practices with a probability rising in the
-    profit gap (Fermi rule); rare mutation keeps both practices in play.
-    Whether they pay is left to the market and to enforcement.
+    Each month a few recruiters (``review_prob``) look at the books of
+    recruiters of their own kind: the mean operating profit of those who
+    follow a practice against those who do not. A learner takes the
+    practice up, or drops it, only when the gap in its favour exceeds
+    ``switch_confidence`` standard errors (the spread of profits in the
+    kind over both groups' sizes): the same evidence rule as the choice of
+    business model, so luck among a few peers moves no one and a practice
+    that pays no more than its absence does not spread by drift. Rare
+    experiments (``practice_experiment_prob``) keep both ways in play.
+    Whether a practice pays is left to the market and to enforcement.
+    Only fee-charging recruiters churn.
     """
     r = model.recruiters
     m = model.config.market
@@ -388,14 +394,38 @@ def imitate_practices(model: RecruitmentModel) -> None:
     learners = rows[rng.random(len(rows)) < m.review_prob]
     if len(learners) == 0:
         return
-    peers = rows[rng.integers(0, len(rows), len(learners))]
-    same_kind = r.kind[peers] == r.kind[learners]
-    gap = r.profit_ema[peers] - r.profit_ema[learners]
-    copy = same_kind & (rng.random(len(learners)) < fermi(gap, m.imitation_scale))
-    r.deceives[learners] = np.where(copy, r.deceives[peers], r.deceives[learners])
-    r.churns[learners] = np.where(copy, r.churns[peers], r.churns[learners])
+    for name in ("deceives", "churns"):
+        practice = getattr(r, name)
+        for kind in (FEE_CHARGING, CERTIFIED):
+            if name == "churns" and kind != FEE_CHARGING:
+                continue
+            mine = learners[r.kind[learners] == kind]
+            peers = rows[r.kind[rows] == kind]
+            if len(mine) == 0 or len(peers) < 2:
+                continue
+            gain = practice_gain(r.profit_ema[peers], practice[peers], m.switch_confidence)
+            if gain is None:
+                continue
+            take_up, drop = gain
+            follows = practice[mine]
+            practice[mine] = np.where(follows, ~drop, take_up)
     flip_d = rng.random(len(learners)) < m.practice_experiment_prob
     flip_c = rng.random(len(learners)) < m.practice_experiment_prob
     r.deceives[learners] ^= flip_d
     r.churns[learners] ^= flip_c & (r.kind[learners] == FEE_CHARGING)
     r.churns[learners] &= r.kind[learners] == FEE_CHARGING
+
+
+def practice_gain(profits: np.ndarray, follows: np.ndarray, confidence: float) -> tuple[bool, bool] | None:
+    """Whether the books say to take a practice up and whether they say to drop it.
+
+    Take up: the followers' mean profit beats the others' by more than
+    ``confidence`` standard errors; drop: the reverse. None when one side
+    has nobody (nothing to compare: only experiments move it then).
+    """
+    n_yes, n_no = int(follows.sum()), int((~follows).sum())
+    if n_yes == 0 or n_no == 0:
+        return None
+    gap = float(profits[follows].mean() - profits[~follows].mean())
+    error = float(profits.std(ddof=1)) * np.sqrt(1.0 / n_yes + 1.0 / n_no)
+    return gap > confidence * error, -gap > confidence * error
