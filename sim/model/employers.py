@@ -6,7 +6,9 @@ is the recruiter's price (negative when it pays a kickback), plus, for
 employers with Employer Pays commitments, the expected cost of a recruiter
 suspected of charging workers (reputation, and repaying part of the fee as
 supplier codes require), plus, under joint liability, the fines the
-employer expects to share (seed 001, III.A).
+employer expects to share (seed 001, III.A), plus, where debt changes how
+often workers quit (``market.debt_quit_effect``), the turnover cost of the
+quits it expects per hire through that kind of recruiter.
 """
 
 from __future__ import annotations
@@ -103,6 +105,19 @@ def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     return kernels.suspicion(kind, fee, deceived, PUBLIC)  # 1 - (1 - fee) (1 - deceived); 0 for the public channel
 
 
+def expected_quit_cost(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """Turnover cost an employer expects per hire through each recruiter from workers quitting (USD).
+
+    The market's mean turnover cost times the quits per hire employers
+    have seen among recruiters of that kind, as they perceive it
+    (:class:`sim.model.contracts.QuitRecord`). Where indebted workers
+    quit more (``market.debt_quit_effect > 0``) a recruiter whose workers
+    pay no fee costs less; where debt holds workers (``< 0``) it costs more.
+    """
+    per_hire = model.quit_record.per_hire[perceived_kind(model)[rows]]
+    return model.config.market.turnover_cost * per_hire
+
+
 def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     """Each open vacancy goes to one recruiter; returns (employer, recruiter) per job order.
 
@@ -142,6 +157,8 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     suspect_cost = cfg.society.brand_cost + cfg.society.brand_remediation * market_fee_months(model) * cfg.market.dest_wage
     brand_cost = suspect_cost * suspicion(model, rows)
     base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    if cfg.market.debt_quit_effect != 0:  # (without it the term is 0: leave the cost as it is, bit for bit)
+        base_cost = base_cost + expected_quit_cost(model, rows)
     delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
     windows = consideration_windows(len(rows), cfg.market.consideration_set, model.rng)
     window = model.rng.integers(0, len(windows), len(vacancy_employer))
