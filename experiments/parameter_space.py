@@ -22,7 +22,9 @@ and stay fixed; ``jobs_per_employer`` and ``n_recruiters`` carry the market's
 structure (jobs per worker, recruiters per job) instead.
 ``market.platform_memory`` matters only when the rating platform is on, so it
 is varied in discovery (where the platform is a lever) rather than in the
-screening.
+screening. ``market.min_margin`` is only a floor under the markup that
+competition for job orders sets (0 by default, below any markup), so it is
+not varied either.
 """
 
 from __future__ import annotations
@@ -124,7 +126,6 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.placement_cost", 300.0, 800.0, "USD per placement: documents, visa, medical, travel "
        "(0.6 to 1.7 months of wage)"),
     _f("market.fixed_cost", 750.0, 3000.0, "USD/month of office and staff: half to twice the default"),
-    _f("market.min_margin", 50.0, 200.0, "least margin per placement a recruiter works for"),
     _f("market.capacity", 5, 20, "placements a month an agency can make", "int"),
     _f("market.initial_cash", 15000.0, 60000.0, "working capital, USD"),
     _f("market.fee_adjust_rate", 0.02, 0.1, "share a price moves in a month", log=True),
@@ -143,6 +144,8 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.employer_choice_scale", 0.005, 0.02, "logit scale of employers' cost comparison (1/USD)",
        log=True),
     _f("market.turnover_cost", 100.0, 400.0, "USD an employer loses replacing a worker"),
+    _f("market.debt_quit_effect", -0.5, 0.5, "change in the monthly early-exit chance at the credit limit "
+       "(relative): debt holds workers (< 0) or drives them to abscond (> 0); no source fixes the sign"),
     # beliefs and the choice of business model (issue 11: every constant that could decide a result)
     _f("market.initial_deception_share", 0.0, 0.4, "share of starting recruiters deceiving workers; the "
        "burn-in should wash it out"),

@@ -33,7 +33,7 @@ def section_comments(cls_name):
 def fmt_value(v):
     if v is None: return "null"
     if isinstance(v, bool): return "true" if v else "false"
-    if isinstance(v, enum.Enum): return f'"{v.value}"'  # quoted: YAML reads a bare off as false
+    if isinstance(v, enum.Enum): return f'"{v.value}"'  # quoted: YAML reads a bare off/on/yes/no as a bool
     if isinstance(v, float):
         if v == int(v) and abs(v) < 1e15: return f"{v:.1f}"
         return repr(v)

@@ -61,6 +61,9 @@ def test_seed_zero_is_a_real_seed():
     {"policy.fee_cap_months": 0.0, "policy.inspection_rate": 0.3, "policy.joint_liability": True},
     {"policy.fee_cap_months": 2.0, "policy.inspection_rate": 0.05, "policy.public_capacity": 10,
      "society.platform_enabled": True, "policy.capture": 0.5, "certification.confidential": False},
+    # workers quitting with their debt: each quit moves its employer's turnover cost
+    {"market.debt_quit_effect": 0.5},
+    {"market.debt_quit_effect": -0.5, "policy.public_capacity": 10, "policy.joint_liability": True},
 ])
 def test_money_is_conserved(regime):
     """Every dollar moved is recorded once, and the agents' own arrays agree with the books.
@@ -75,6 +78,9 @@ def test_money_is_conserved(regime):
     assert_books_balance(model)
     ledger = model.ledger
     assert ledger.total(flow="fees") > 0
+    quits = int(model.timeseries()["worker_quits"].sum())
+    assert (quits > 0) == ("market.debt_quit_effect" in regime)
+    assert (ledger.total(source="employers", target="outside", flow="turnover_costs") > 0) == (quits > 0)
 
 
 def test_no_recruiter_is_ever_certified_when_certification_is_disabled():

@@ -128,8 +128,9 @@ class MarketConfig:
     placement_cost: float = param(500.0, 0.0, 1e7, "USD per placement",
                                   "reasoning: documents, visa, medical, travel, about one month of wage")
     fixed_cost: float = param(1500.0, 0.0, 1e8, "USD/month", "reasoning: office and staff")
-    min_margin: float = param(100.0, 0.0, 1e7, "USD per placement",
-                              "reasoning: the least a recruiter will work for above cost")
+    min_margin: float = param(0.0, 0.0, 1e7, "USD per placement",
+                              "reasoning: a floor on the emergent markup over unit cost less worker-fee "
+                              "income (the markup itself comes from competition for job orders)")
     capacity: int = param(10, 1, 1_000_000, "placements/month", "reasoning: a small agency's throughput")
     initial_cash: float = param(30000.0, 0.0, 1e10, "USD", "reasoning: working capital")
     fee_adjust_rate: float = param(0.0344, 0.0, 1.0, "share per month",
@@ -198,11 +199,17 @@ class MarketConfig:
         "reasoning: how many placements of evidence outweigh what people assumed before; the same for the "
         "label's record and the rest")
     # employers
-    employer_choice_scale: float = param(0.00834, 0.0, 100.0, "1/USD",
+    employer_choice_scale: float = param(0.00834, 1e-6, 100.0, "1/USD",
                                          "calibrated (results/calibration): cost-conscious employers "
                                          "(seed 001, III.C)")
     turnover_cost: float = param(
         200.0, 0.0, 1e7, "USD (mean)", "reasoning: employer's cost of replacing a worker; heterogeneous")
+    # employers' value of debt-free workers
+    debt_quit_effect: float = param(
+        0.0, -1.0, 1.0, "change in the monthly early-exit chance at the credit limit, relative",
+        "reasoning: indebted workers may abscond more (employers gain from debt-free workers) or be less able "
+        "to quit (employers gain from debt); no source fixes the sign, so 0 by default and both signs in "
+        "sensitivity analysis")
 
 
 @dataclass

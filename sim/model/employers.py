@@ -6,7 +6,9 @@ is the recruiter's price (negative when it pays a kickback), plus, for
 employers with Employer Pays commitments, the expected cost of a recruiter
 suspected of charging workers (reputation, and repaying part of the fee as
 supplier codes require), plus, under joint liability, the fines the
-employer expects to share (seed 001, III.A).
+employer expects to share (seed 001, III.A), plus, where debt changes how
+often workers quit (``market.debt_quit_effect``), the turnover cost of the
+quits it expects per hire through that kind of recruiter.
 """
 
 from __future__ import annotations
@@ -115,14 +117,31 @@ def employer_view(model: RecruitmentModel, rows: np.ndarray) -> tuple[np.ndarray
     for employers with Employer Pays commitments).
 
     The cost per hire is the price (negative: a kickback) plus the fines the
-    employer expects to share under joint liability; committed employers add
+    employer expects to share under joint liability, plus the turnover cost
+    it expects from workers quitting (:func:`expected_quit_cost`, when quits
+    depend on debt); committed employers add
     :func:`suspect_cost` times the chance the recruiter charges or deceives.
     """
     r = model.recruiters
     brand_cost = suspect_cost(model) * suspicion(model, rows)
     base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    if model.config.market.debt_quit_effect != 0:  # (without it the term is 0: leave the cost as it is, bit for bit)
+        base_cost = base_cost + expected_quit_cost(model, rows)
     delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
     return delivers, base_cost, brand_cost
+
+
+def expected_quit_cost(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """Turnover cost an employer expects per hire through each recruiter from workers quitting (USD).
+
+    The market's mean turnover cost times the quits per hire employers
+    have seen among recruiters of that kind, as they perceive it
+    (:class:`sim.model.contracts.QuitRecord`). Where indebted workers
+    quit more (``market.debt_quit_effect > 0``) a recruiter whose workers
+    pay no fee costs less; where debt holds workers (``< 0``) it costs more.
+    """
+    per_hire = model.quit_record.per_hire[perceived_kind(model)[rows]]
+    return model.config.market.turnover_cost * per_hire
 
 
 def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:

@@ -802,26 +802,41 @@ def ratings_view(rows, reviews, reviews_fee, reviews_deceived, fee_prior, deceiv
 
 @kernel
 def break_even_price(rows, open_fee, hidden, order_wage, capacity, cert_stage, holds_label, placement_cost,
-                     fixed_cost, min_margin, audits_per_month):
-    """The lowest employer price each recruiter of ``rows`` accepts (see recruiters.break_even_price).
+                     fixed_cost, min_margin, audits_per_month, orders, kind, n, public, choice_scale, max_share):
+    """The employer price each recruiter of ``rows`` aims for (see recruiters.break_even_price).
 
-    Replaces the array arithmetic of :func:`sim.model.recruiters.break_even_price`.
+    Unit cost less worker-fee income, plus the Nash-Bertrand markup of a
+    logit demand, ``1 / (choice_scale * (1 - s))``, at least ``min_margin``;
+    ``s`` is the row's share of last month's orders asked of private
+    recruiters (all rows not of kind ``public``, exited ones included:
+    they were asked too), at most ``max_share``, and 0 when there were no
+    orders. Replaces the array arithmetic of
+    :func:`sim.model.recruiters.break_even_price`; ``tests/test_kernels.py``
+    checks it against that numpy version.
     """
-    floor = np.empty(len(rows))
+    total = 0
+    for row in range(n):
+        if kind[row] != public:
+            total += orders[row]
+    target = np.empty(len(rows))
     for i in range(len(rows)):
         row = rows[i]
         fee_income = (open_fee[row] + hidden[row]) * order_wage[row]
         unit_cost = placement_cost + fixed_cost / max(capacity[row], 1)
         audits = audits_per_month if cert_stage[row] == holds_label else 0.0
-        floor[i] = unit_cost + min_margin + audits / max(capacity[row], 1) - fee_income
-    return floor
+        share = minimum(orders[row] / total, max_share) if total > 0 else 0.0
+        markup = maximum(1.0 / (choice_scale * (1.0 - share)), min_margin)
+        target[i] = unit_cost + markup + audits / max(capacity[row], 1) - fee_income
+    return target
 
 
 @kernel
-def update_employer_prices(rows, floor, price, orders, capacity, adjust_rate, step):
-    """Employer prices: up a step with the overload when orders exceed capacity, else toward the floor.
+def update_employer_prices(rows, target, price, orders, capacity, adjust_rate, step):
+    """Employer prices: up a step with the overload when orders exceed capacity, else part way to the target.
 
-    Replaces the ``np.where`` of :func:`sim.model.recruiters.update_prices`; ``price`` changes in place.
+    The move toward the target is the same from above and from below (no
+    jump). Replaces the ``np.where`` of
+    :func:`sim.model.recruiters.update_prices`; ``price`` changes in place.
     """
     for i in range(len(rows)):
         row = rows[i]
@@ -830,7 +845,7 @@ def update_employer_prices(rows, floor, price, orders, capacity, adjust_rate, st
             overload = minimum(orders[row] / max(capacity[row], 1), 10.0)
             price[row] = old + step * overload
         else:
-            price[row] = maximum(old + adjust_rate * (floor[i] - old), floor[i])
+            price[row] = old + adjust_rate * (target[i] - old)
 
 
 @kernel

@@ -111,6 +111,7 @@ class RecruitmentModel(mesa.Model):
         self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
         self.typical_margin = 0.0      # recent average margin per placement (USD)
         self.vacancies_seen = (0, 0)   # open vacancies this month: (employers without, with commitments)
+        self.quit_record = contracts.QuitRecord()  # employers' record of quits per hire, by kind
 
         self.workers = workers.WorkerTable(m.n_workers, config, self.rng)
         self.ledger.transfer("outside", "workers", self.workers.savings.sum(), "initial_savings")
@@ -213,6 +214,7 @@ class RecruitmentModel(mesa.Model):
         w.status[chosen] = workers.ABROAD
         w.employer[chosen] = slots
         w.recruiter[chosen] = private[self.rng.integers(0, len(private), count)]
+        w.hired_as[chosen] = recruiters.perceived_kind(self)[w.recruiter[chosen]]
         w.wage[chosen] = e.wage[slots]
         w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
         w.placed_step[chosen] = w.months_left[chosen] - m.contract_months
@@ -269,7 +271,7 @@ class RecruitmentModel(mesa.Model):
         6. workers earn, pay interest and repay debt; people at home leave
            the pool and newcomers take their places; lenders may write
            debts trapped at home down; contracts end early (churning,
-           terminations) or on time, and returners post reviews;
+           terminations, quits) or on time, and returners post reviews;
         7. the certification scheme trains, audits and hears complaints;
         8. the regulator inspects, fines and revokes licences;
         9. recruiters pay fixed costs, may exit, switch model or enter;
@@ -309,6 +311,8 @@ class RecruitmentModel(mesa.Model):
         counts |= self.scheme.advance()
         by_kind = np.bincount(recruiters.perceived_kind(self)[placed.recruiters], minlength=3)[:3]
         counts |= self.regulator.enforce(by_kind)
+        if self.config.market.debt_quit_effect != 0:
+            self.quit_record.learn(np.bincount(self.workers.hired_as[placed.workers], minlength=3)[:3])
         industry.close_books(self)
         counts["exits"] = self.exits_this_month
         counts |= industry.switch_business_models(self)

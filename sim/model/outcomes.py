@@ -68,6 +68,9 @@ OUTCOMES = {
     "employer_spending": ("USD", "employers' recruitment spending this month: prices less kickbacks, "
                                  "plus joint-liability fines, less churn bonuses received"),
     "kickbacks_paid": ("USD", "kickbacks recruiters paid employers this month"),
+    "fee_pass_through": ("share", "kickbacks paid this month over the fees workers placed this month paid to "
+                                  "private recruiters (NaN when no such fee was paid)"),
+    "kickback_per_hire": ("USD", "mean kickback per placement this month (0 for a placement without one)"),
     "n_recruiters": ("recruiters", "active private recruiters"),
     "n_certified": ("recruiters", "active certified recruiters"),
     "n_fee_charging": ("recruiters", "active fee-charging recruiters"),
@@ -93,6 +96,8 @@ OUTCOMES = {
                                       "(retaliation firings are counted in retaliations)"),
     "completed_contracts": ("workers", "contracts that ran their full length this month"),
     "churn_terminations": ("workers", "workers replaced early under churning deals"),
+    "worker_quits": ("workers", "workers abroad who quit (absconded) this month; only with "
+                                "market.debt_quit_effect != 0"),
     "hhi": ("index 0-1", "Herfindahl index of this month's placements across recruiters"),
     "entries": ("recruiters", "recruiters entering"),
     "exits": ("recruiters", "recruiters leaving: bankrupt, giving up losses, or licence revoked"),
@@ -181,6 +186,9 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
                                             r.churns, n, FEE_CHARGING, CERTIFIED, PUBLIC, TRAINING)
     trapped, n_home = home_debt_trapped(model)
     returned = np.concatenate(model.returned) if model.returned else np.zeros(0, dtype=np.int64)
+    kickbacks = np.maximum(-placed.employer_price, 0)
+    kickbacks_paid = float(kickbacks.sum())
+    private_fees = float(placed.fee[r.kind[placed.recruiters] != PUBLIC].sum())
     out = {
         "step": model.month,
         "placements": total,
@@ -201,7 +209,9 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "debt_written_off": debt_written_off(model),
         "mean_net_gain_months": _mean(w.spell_gain[returned] / cfg.market.dest_wage),
         "employer_cost_per_hire": mean_price,
-        "kickbacks_paid": float(np.maximum(-placed.employer_price, 0).sum()),
+        "kickbacks_paid": kickbacks_paid,
+        "fee_pass_through": kickbacks_paid / private_fees if private_fees > 0 else float("nan"),
+        "kickback_per_hire": _mean(kickbacks),
         "employer_spending": employer_spending(model),
         "n_recruiters": n_private,
         "n_certified": n_cert,

@@ -99,6 +99,7 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     ledger.transfer("employers", "public_channel", public_service_fees, "public_service_fees")
     ledger.transfer("recruiters", "outside", costs, "placement_costs")
     ledger.transfer("public_channel", "outside", public_costs, "placement_costs")
+    w.hired_as[workers] = perceived_kind(model)[recs]  # employers learn quits by the kind they hired from
     hear_about(model, recs, fee, workers)
     return Placements(workers, recs, employers, wage, fee, borrowed, price)
 

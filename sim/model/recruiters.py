@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 PUBLIC_ROW = 0  # the public channel is always the first row
 # certification stage of a recruiter
 NOT_CERTIFYING, TRAINING, HOLDS_LABEL = 0, 1, 2
+MAX_ORDER_SHARE = 0.95   # cap on the order share in the markup 1 / (beta (1 - s)), which has no bound at s = 1
 
 
 class RecruiterTable:
@@ -267,20 +268,33 @@ def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarra
 
 
 def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
-    """The lowest employer price a recruiter accepts for a placement (USD).
+    """The employer price each recruiter aims for (USD per placement): break-even plus the markup competition allows.
 
-    Cost per placement (processing plus the fixed cost spread over capacity,
-    plus certification costs for certified recruiters) plus a minimum
-    margin, less what the worker pays. A recruiter that collects large fees from workers can go below zero
-    here: it can afford to pay employers kickbacks (seed 001, III.A).
+    Break-even is the cost of a placement (processing, the fixed cost
+    spread over capacity, and for label holders the audits spread over
+    capacity) less the fee the worker pays; a recruiter that collects large
+    fees from workers has a break-even below zero and can afford to pay
+    employers kickbacks (seed 001, III.A). On top comes the markup of a
+    firm in a logit market under price competition (Nash-Bertrand):
+    ``1 / (beta (1 - s))``, with ``beta`` employers' price sensitivity
+    (``market.employer_choice_scale``) and ``s`` the recruiter's share of
+    last month's job orders (capped at ``MAX_ORDER_SHARE``), never below
+    ``market.min_margin``. So the share of a worker fee a recruiter keeps
+    rather than passing it on as a kickback is not fixed: it grows as
+    employers compare prices less sharply, as competitors are fewer and as
+    a recruiter wins more of the orders. Prices move toward this target
+    (:func:`update_prices`); at model start, before any order, every share
+    is 0 and the markup is ``1 / beta``: the target of a recruiter among
+    many, the starting price of certified recruiters.
     """
     r = model.recruiters
     m = model.config.market
     open_fee, hidden = charged_months(model)
-    # for each row: processing + fixed cost over capacity + margin + label holders' audits over capacity
+    # for each row: processing + fixed cost over capacity + markup + label holders' audits over capacity
     # - the fee the worker pays (kernels.break_even_price)
     return kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
-                                    m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost())
+                                    m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost(),
+                                    r.orders, r.kind, r.n, PUBLIC, m.employer_choice_scale, MAX_ORDER_SHARE)
 
 
 def update_prices(model: RecruitmentModel) -> None:
@@ -291,9 +305,11 @@ def update_prices(model: RecruitmentModel) -> None:
     actually charge their asking fee learn from their own applicants; the
     others (capped, or certified) follow those who do, so the asking fee is
     always an estimate of what the market bears. Employer price: raised by
-    a step when orders exceed capacity, otherwise moved part way toward the
-    break-even price, undercutting competitors; below zero it is a kickback.
-    The step grows with the overload (orders per unit of capacity, up to 10).
+    a step when orders exceed capacity (a scarcity rent; the step grows
+    with the overload, orders per unit of capacity, up to 10), otherwise
+    moved part way toward the target of :func:`break_even_price` (break-even
+    plus the markup its share of orders allows), from above or below;
+    below zero it is a kickback.
     """
     r = model.recruiters
     m = model.config.market

@@ -75,6 +75,7 @@ class WorkerTable:
         self.wage = np.zeros(n)
         self.fee_paid = np.zeros(n)
         self.placed_step = np.full(n, NEVER_PLACED, dtype=np.int32)
+        self.hired_as = np.zeros(n, dtype=np.int8)  # the recruiter's kind as employers saw it at the placement
         self.months_left = np.zeros(n, dtype=np.int16)
         self.violation = np.zeros(n, dtype=np.int8)
         self.detected = np.zeros(n, dtype=bool)
