@@ -136,6 +136,15 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.employer_choice_scale", 0.005, 0.02, "logit scale of employers' cost comparison (1/USD)",
        log=True),
     _f("market.turnover_cost", 100.0, 400.0, "USD an employer loses replacing a worker"),
+    # the two-tier chain (informal sub-agents, seed 001, III.C)
+    _f("market.subagent_share", 0.2, 0.8, "share of aspiring migrants only village sub-agents reach: no figure in "
+       "the sources, from a minority to most of them"),
+    _f("market.direct_sourcing_cost", 50.0, 400.0, "USD per placement a recruiter pays to find and screen a worker "
+       "without sub-agents: a tenth to most of a month's wage"),
+    _f("market.subagent_fee_months", 0.25, 3.0, "sub-agents' fee in months of wage: DATA.md lists the sub-agents' "
+       "share as unknown, so a week's to three months' wage"),
+    _f("market.lower_tier_visibility", 0.1, 0.6, "share of the usual detection chance that reaches sub-agents' "
+       "fees: audits and inspections examine the licensed tier first (seed 001, III.C)"),
     # behaviour around the certification scheme (not its design)
     _f("certification.worker_trust", 0.25, 0.75, "how far workers believe the certified record"),
     _f("certification.concealment", 0.4, 0.8, "share of abuse hidden from an announced audit (seed 001, III.C)"),

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import sim.config as C
 
-SRC = (ROOT / "sim" / "config.py").read_text().splitlines()
+SRC = (ROOT / "sim" / "config" / "schema.py").read_text().splitlines()
 tree = ast.parse("\n".join(SRC))
 
 def section_comments(cls_name):
@@ -33,7 +33,7 @@ def section_comments(cls_name):
 def fmt_value(v):
     if v is None: return "null"
     if isinstance(v, bool): return "true" if v else "false"
-    if isinstance(v, enum.Enum): return v.value
+    if isinstance(v, enum.Enum): return f'"{v.value}"'  # quoted: YAML reads a bare off or no as false
     if isinstance(v, float):
         if v == int(v) and abs(v) < 1e15: return f"{v:.1f}"
         return repr(v)
@@ -73,10 +73,7 @@ def render(cls, schema_name, header, overrides=None, parent=None):
         comment = "; ".join(parts)
         if source: comment += f". Source: {source}" if comment else f"Source: {source}"
         value = overrides.get(f.name, default)
-        note = ""
-        if f.name in overrides and parent:
-            note = ""
-        lines += ["# " + l for l in textwrap.wrap(comment, 98)]
+        lines += ["# " + l for l in textwrap.wrap(comment, 98, break_on_hyphens=False)]
         lines.append(f"{f.name}: {fmt_value(value)}")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -69,7 +69,7 @@ def test_money_is_conserved(regime):
     channel's account are recomputed from the arrays and must equal the
     ledger's sector balances; debt outstanding must equal loans plus
     interest less repayments and write-offs; what workers paid in fees and interest must
-    be exactly what recruiters, the public channel and lenders received.
+    be exactly what recruiters, village sub-agents, the public channel and lenders received.
     """
     model = run({"seed": 2, **regime})
     ledger, w, r = model.ledger, model.workers, model.recruiters
@@ -86,7 +86,8 @@ def test_money_is_conserved(regime):
     # what workers pay into the recruitment system (their families' spending goes elsewhere)
     paid_by_workers = ledger.total(source="workers") - ledger.total(flow="family_consumption")
     received = (ledger.total(source="workers", target="recruiters") + ledger.total(source="workers", target="lenders")
-                + ledger.total(source="workers", target="public_channel") + ledger.total(source="workers", target="state"))
+                + ledger.total(source="workers", target="public_channel") + ledger.total(source="workers", target="state")
+                + ledger.total(source="workers", target="subagents"))
     assert paid_by_workers == pytest.approx(received)
     assert ledger.total(flow="fees") > 0
 

@@ -150,6 +150,19 @@ class MarketConfig:
                                          "(seed 001, III.C)")
     turnover_cost: float = param(
         200.0, 0.0, 1e7, "USD (mean)", "reasoning: employer's cost of replacing a worker; heterogeneous")
+    # two-tier chain (informal sub-agents)
+    subagent_share: float = param(0.5, 0.0, 1.0, "share of aspiring migrants",
+                                  "reasoning: many migrants live where only informal village sub-agents reach "
+                                  "(seed 001, III.C)")
+    direct_sourcing_cost: float = param(150.0, 0.0, 5000.0, "USD per placement",
+                                        "reasoning: what finding and screening a worker costs a recruiter "
+                                        "without sub-agents")
+    subagent_fee_months: float = param(1.0, 0.0, 6.0, "months of destination wage",
+                                       "reasoning: no figure in the sources for the sub-agents' share (DATA.md "
+                                       "lists it as missing); varied in sensitivity analysis")
+    lower_tier_visibility: float = param(0.3, 0.0, 1.0, "share",
+                                         "seed 001, III.C: audits and inspections examine the licensed tier "
+                                         "first and rarely reach sub-agents")
 
 
 @dataclass

@@ -29,6 +29,7 @@ from sim.model import (
     industry,
     placement,
     recruiters,
+    subagents,
     voice,
     workers,
 )
@@ -177,6 +178,8 @@ class RecruitmentModel(mesa.Model):
         fee_charging = kind == FEE_CHARGING
         r.deceives[rows] = fee_charging & (self.rng.random(count) < INITIAL_DECEPTION_SHARE)
         r.churns[rows] = fee_charging & (self.rng.random(count) < INITIAL_CHURN_SHARE)
+        if kind != PUBLIC:  # the public channel recruits through its own offices, never through sub-agents
+            r.uses_subagents[rows] = subagents.initial_practice(self, count)
         if kind == PUBLIC:
             r.price[rows] = cfg.policy.public_employer_fee
         self.refresh_views(rows)
@@ -214,6 +217,7 @@ class RecruitmentModel(mesa.Model):
         w.wage[chosen] = e.wage[slots]
         w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
         w.placed_step[chosen] = w.months_left[chosen] - m.contract_months
+        w.placed_by_label[chosen] = self.recruiters.label[w.recruiter[chosen]]
 
     def refresh_views(self, rows: np.ndarray) -> None:
         """Give each row a Mesa agent of the class matching its business model."""
@@ -243,12 +247,13 @@ class RecruitmentModel(mesa.Model):
     def step(self) -> None:
         """One month, in this order:
 
-        1. recruiters review their practices (evading or cheating, deception,
-           churning) and set prices from last month's demand;
+        1. recruiters review their practices (evading or cheating, sourcing
+           through village sub-agents, deception, churning) and set prices
+           from last month's demand;
         2. employers count vacancies and place job orders with recruiters;
         3. workers at home look for jobs and choose a recruiter;
-        4. recruiters fill job orders from applicants: fees, loans, prices,
-           kickbacks are paid;
+        4. recruiters fill job orders from applicants: fees (to recruiters and
+           sub-agents), loans, prices, kickbacks are paid;
         5. newly placed workers who were wronged may complain and may suffer
            retaliation;
         6. workers earn, pay interest and repay debt; contracts end early

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
 AT_HOME, ABROAD = 0, 1
-# violation bits recorded on a placement
-ILLEGAL_FEE, DECEIVED, HIDDEN_FEE = 1, 2, 4
+# violation bits recorded on a placement; SUBAGENT_FEE: the worker paid a village sub-agent a fee that
+# breaks the rules (over a cap or ban, or any sub-agent fee at an Employer Pays recruiter; sim.model.subagents)
+ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE = 1, 2, 4, 8
 
 
 class WorkerTable:
@@ -54,6 +55,12 @@ class WorkerTable:
         self.spell_gain = np.zeros(n)
         self.blacklisted_until = np.zeros(n, dtype=np.int32)
         self.migrations = np.zeros(n, dtype=np.int16)
+        # the two-tier chain: who lives where only informal village sub-agents reach (drawn only when such
+        # places exist, so a world without them draws what it drew before), and whether the last placement
+        # was made by a holder of the run's label (the outcomes compare the labelled and the unlabelled)
+        share = m.subagent_share
+        self.village = rng.random(n) < share if share > 0 else np.zeros(n, dtype=bool)
+        self.placed_by_label = np.zeros(n, dtype=bool)
 
 
 class Worker(mesa.Agent):
@@ -112,6 +119,11 @@ class Worker(mesa.Agent):
         return int(self._get("months_left"))
 
     @property
+    def village(self) -> bool:
+        """Lives where only village sub-agents reach: only recruiters using sub-agents can take this worker."""
+        return bool(self._get("village"))
+
+    @property
     def migrations(self) -> int:
         """Times this worker has been placed abroad during the run."""
         return int(self._get("migrations"))
@@ -135,7 +147,9 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     take the worker's debt past the credit limit. Each searcher weighs the
     recruiters it knows of (``market.consideration_set``). Workers who read the rating
     platform see each recruiter's own record of hidden fees and deception;
-    the others go by word of mouth about recruiters of that kind.
+    the others go by word of mouth about recruiters of that kind. A worker
+    only village sub-agents reach can go only through recruiters that use
+    them (:mod:`sim.model.subagents`).
 
     Args:
         offer: per-option arrays from :func:`sim.model.recruiters.offers_to_workers`.
@@ -158,8 +172,8 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     return kernels.worker_choice(
         offer["rows"], offer["promised_wage"], offer["fee_months"], offer["hidden_months"],
         offer["placement_prob"], offer["deceive_prob_other"], offer["deceive_prob_user"],
-        offer["hidden_prob_other"], offer["hidden_prob_user"],
-        windows, window, searchers, w.platform_user, w.savings, w.debt, w.home_wage, log_noise, stay_home,
+        offer["hidden_prob_other"], offer["hidden_prob_user"], offer["takes_village"],
+        windows, window, searchers, w.platform_user, w.village, w.savings, w.debt, w.home_wage, log_noise, stay_home,
         m.deception_markup / (1.0 + m.deception_markup), 1.0 - m.living_cost_share,
         m.credit_limit_months * m.dest_wage, np.float32(0.5 * m.interest_rate),
         np.float32(m.contract_months), np.float32(m.worker_choice_scale / m.dest_wage))
