@@ -90,7 +90,8 @@ OUTCOMES = {
     "cheating_share": ("share", "certified recruiters taking hidden fees"),
     "deceiving_share": ("share", "recruiters deceiving workers about wages"),
     "churning_share": ("share", "fee-charging recruiters offering churning deals"),
-    "violations_committed": ("placements", "placements this month with an illegal fee, deception or hidden fee"),
+    "violations_committed": ("placements", "placements this month with an illegal fee, deception, a hidden fee "
+                                           "or a sub-agent fee that breaks the rules"),
     "violations_detected": ("violations", "violations found by inspections this month"),
     "violations_detected_audit": ("recruiters", "certified recruiters caught by audits or complaints"),
     "certified_violations_committed": ("placements", "placements by label holders this month with any violation"),

@@ -101,6 +101,7 @@ class Worker(mesa.Agent):
 
     @property
     def fee_paid(self) -> float:
+        """All the worker paid for the current or last placement (USD): recruiter's fee plus any sub-agent's."""
         return float(self._get("fee_paid"))
 
     @property
