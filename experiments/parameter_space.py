@@ -164,6 +164,15 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.word_of_mouth_memory", 0.05, 0.25, "weight of a month's evidence in what people hear"),
     _f("market.word_of_mouth_prior_weight", 5.0, 100.0, "placements of evidence that outweigh a prior",
        log=True),
+    # the two-tier chain (informal sub-agents, seed 001, III.C)
+    _f("market.subagent_share", 0.2, 0.8, "share of aspiring migrants only village sub-agents reach: no figure in "
+       "the sources, from a minority to most of them"),
+    _f("market.direct_sourcing_cost", 50.0, 400.0, "USD per placement a recruiter pays to find and screen a worker "
+       "without sub-agents: a tenth to most of a month's wage"),
+    _f("market.subagent_fee_months", 0.25, 3.0, "sub-agents' fee in months of wage: DATA.md lists the sub-agents' "
+       "share as unknown, so a week's to three months' wage"),
+    _f("market.lower_tier_visibility", 0.1, 0.6, "share of the usual detection chance that reaches sub-agents' "
+       "fees: audits and inspections examine the licensed tier first (seed 001, III.C)"),
     # behaviour around the certification scheme (not its design)
     _f("certification.worker_trust", 0.25, 0.75, "how far workers believe the label's claim before evidence"),
     _f("society.employer_trust", 0.25, 0.75, "how far employers believe the label's claim before evidence"),

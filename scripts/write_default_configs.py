@@ -73,7 +73,7 @@ def render(cls, schema_name, header, overrides=None, parent=None):
         comment = "; ".join(parts)
         if source: comment += f". Source: {source}" if comment else f"Source: {source}"
         value = overrides.get(f.name, default)
-        lines += ["# " + l for l in textwrap.wrap(comment, 98)]
+        lines += ["# " + l for l in textwrap.wrap(comment, 98, break_on_hyphens=False)]
         lines.append(f"{f.name}: {fmt_value(value)}")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -22,7 +22,7 @@ def assert_books_balance(model, tol: float | None = None) -> None:
     ledger's sector balances; debt outstanding must equal loans plus
     interest less repayments and every kind of write-off; what workers paid
     in fees and interest must be exactly what recruiters, the public channel
-    and lenders received.
+    lenders and village sub-agents received.
 
     Args:
         tol: the absolute tolerance in USD; default one millionth of all
@@ -45,5 +45,6 @@ def assert_books_balance(model, tol: float | None = None) -> None:
     # what workers pay into the recruitment system (their families' spending and leavers' savings go elsewhere)
     paid_by_workers = ledger.total(source="workers") - sum(ledger.total(flow=flow) for flow in WORKERS_OUT)
     received = (ledger.total(source="workers", target="recruiters") + ledger.total(source="workers", target="lenders")
-                + ledger.total(source="workers", target="public_channel") + ledger.total(source="workers", target="state"))
+                + ledger.total(source="workers", target="public_channel") + ledger.total(source="workers", target="state")
+                + ledger.total(source="workers", target="subagents"))
     assert paid_by_workers == pytest.approx(received)

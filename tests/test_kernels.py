@@ -57,7 +57,10 @@ from sim.model.recruiters import (
 )
 from sim.model.workers import ABROAD, AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
 
-SMALL = {"market.n_workers": 1500, "market.n_employers": 40, "market.n_recruiters": 12, "run.steps": 60}
+#: Worlds without village sub-agents or a direct sourcing cost (sim.model.subagents), where the model must
+#: give the numbers the numpy version gave before the two-tier chain existed
+SMALL = {"market.n_workers": 1500, "market.n_employers": 40, "market.n_recruiters": 12, "run.steps": 60,
+         "market.subagent_share": 0.0, "market.direct_sourcing_cost": 0.0}
 WORLDS = {
     "small": {},
     # more recruiters than a worker considers: consideration windows
@@ -99,7 +102,9 @@ def timeseries_digest(model: RecruitmentModel, columns: list[str] | None = None)
 @pytest.mark.parametrize("run", sorted(DIGESTS))
 def test_whole_runs_equal_their_recorded_digests_bit_for_bit(run):
     world, seed = run.split("/")
-    model = RecruitmentModel(build_config(SMALL | WORLDS[world] | {"seed": int(seed)}))
+    with_chain = {key: value for key, value in SMALL.items()
+                  if key not in ("market.subagent_share", "market.direct_sourcing_cost")}  # sub-agents as by default
+    model = RecruitmentModel(build_config(with_chain | WORLDS[world] | {"seed": int(seed)}))
     model.run_model()
     assert timeseries_digest(model) == DIGESTS[run]
 
@@ -108,8 +113,9 @@ def test_whole_runs_equal_their_recorded_digests_bit_for_bit(run):
 
 
 def reference_worker_choice(offer: dict, windows, window, searchers, platform_user, savings, debt, home_wage,
-                            log_noise, stay_home, market) -> np.ndarray:
-    """The numpy version of sim.model.workers.choose_recruiters after its draws (commit ae8a4ec)."""
+                            log_noise, stay_home, market, village) -> np.ndarray:
+    """The numpy version of sim.model.workers.choose_recruiters after its draws (commit ae8a4ec), with
+    options closed to village workers (the two-tier chain)."""
     m = market
     markup = m.deception_markup / (1.0 + m.deception_markup)
     n_options = len(offer["rows"])
@@ -137,6 +143,8 @@ def reference_worker_choice(offer: dict, windows, window, searchers, platform_us
     utility *= placement_prob
     utility *= np.float32(m.worker_choice_scale / m.dest_wage)
     refused |= utility < 0
+    # the two-tier chain: a village worker goes only through recruiters using sub-agents
+    refused |= village[searchers][:, None] & ~offer["takes_village"][windows[window]]
     utility[refused] = -np.inf
     value = utility - log_noise  # gumbel_best, with the noise given
     best = value.argmax(axis=1)
@@ -169,6 +177,8 @@ def random_market(seed: int, n_options: int, size: int, n_workers: int):
     window = rng.integers(0, len(windows), len(searchers))
     log_noise = log_exponentials(rng, (len(searchers), windows.shape[1]))
     stay_home = -log_exponentials(rng, len(searchers))
+    offer["takes_village"] = rng.random(n_options) < 0.6
+    workers["village"] = rng.random(n_workers) < 0.5
     return market, offer, workers, searchers, windows, window, log_noise, stay_home
 
 
@@ -177,8 +187,8 @@ def kernel_worker_choice(market, offer, workers, searchers, windows, window, log
     return kernels.worker_choice(
         offer["rows"], offer["promised_wage"], offer["fee_months"], offer["hidden_months"],
         offer["placement_prob"], offer["deceive_prob_other"], offer["deceive_prob_user"],
-        offer["hidden_prob_other"], offer["hidden_prob_user"],
-        windows, window, searchers, workers["platform_user"], workers["savings"], workers["debt"],
+        offer["hidden_prob_other"], offer["hidden_prob_user"], offer["takes_village"],
+        windows, window, searchers, workers["platform_user"], workers["village"], workers["savings"], workers["debt"],
         workers["home_wage"], log_noise, stay_home,
         m.deception_markup / (1.0 + m.deception_markup), 1.0 - m.living_cost_share,
         m.credit_limit_months * m.dest_wage, np.float32(0.5 * m.interest_rate),
@@ -192,7 +202,8 @@ def test_worker_choice_kernel_equals_the_numpy_version(seed, n_options, size):
         seed, n_options, size, 4000)
     got = kernel_worker_choice(market, offer, workers, searchers, windows, window, log_noise, stay_home)
     want = reference_worker_choice(offer, windows, window, searchers, workers["platform_user"], workers["savings"],
-                                   workers["debt"], workers["home_wage"], log_noise, stay_home, market)
+                                   workers["debt"], workers["home_wage"], log_noise, stay_home, market,
+                                   workers["village"])
     np.testing.assert_array_equal(got, want)
     # the inputs reach every branch: staying home, refused loans, options that do not pay, choices
     assert 0 < (got == -1).mean() < 1
@@ -205,7 +216,8 @@ def test_worker_choice_kernel_with_nan_and_every_option_refused():
     workers["debt"][searchers[:50]] = 1e9  # no loan at all: only what savings pay
     got = kernel_worker_choice(market, offer, workers, searchers, windows, window, log_noise, stay_home)
     want = reference_worker_choice(offer, windows, window, searchers, workers["platform_user"], workers["savings"],
-                                   workers["debt"], workers["home_wage"], log_noise, stay_home, market)
+                                   workers["debt"], workers["home_wage"], log_noise, stay_home, market,
+                                   workers["village"])
     np.testing.assert_array_equal(got, want)
     assert (got == offer["rows"][3]).any()
 
@@ -446,12 +458,13 @@ def reference_match(model: RecruitmentModel, applicants, chosen, order_employer,
     w.spell_gain[placed] = -fee
     w.migrations[placed] += 1
     w.hired_as[placed] = recruiters.perceived_kind(model)[recs]
+    w.placed_by_label[placed] = r.label[recs]
     kind = recruiters.perceived_kind(model)[recs]
     heard = [np.bincount(kind[kind != PUBLIC], weights=flag[kind != PUBLIC], minlength=3)[:3]
              for flag in (np.ones(len(recs)), fee > 0, (violation & DECEIVED) > 0)]
     model.word_of_mouth.hear(*heard)
     r.placements[:n] = np.bincount(recs, minlength=n)[:n]
-    return Placements(placed, recs, hired_by, wage, fee, borrowed, price)
+    return Placements(placed, recs, hired_by, wage, fee, borrowed, price, np.zeros(len(recs)))
 
 
 @pytest.mark.parametrize("world", sorted(WORLDS))
@@ -699,7 +712,8 @@ def reference_advance(scheme) -> dict:
     if not c.confidential and len(withdrawn):
         model.regulator.refer(withdrawn)
     return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
-            "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
+            "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed)),
+            "certified_violations_found_audits": int(len(withdrawn))}
 
 
 def reference_update_prices(model: RecruitmentModel) -> None:

@@ -72,7 +72,7 @@ def test_money_is_conserved(regime):
     public channel's account equal the ledger's balances; debt outstanding
     equals loans plus interest less repayments and write-offs; what workers
     paid in fees and interest is what recruiters, the public channel and
-    lenders received.
+    lenders and village sub-agents received.
     """
     model = run({"seed": 2, **regime})
     assert_books_balance(model)

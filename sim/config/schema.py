@@ -210,6 +210,19 @@ class MarketConfig:
         "reasoning: indebted workers may abscond more (employers gain from debt-free workers) or be less able "
         "to quit (employers gain from debt); no source fixes the sign, so 0 by default and both signs in "
         "sensitivity analysis")
+    # two-tier chain (informal sub-agents)
+    subagent_share: float = param(0.5, 0.0, 1.0, "share of aspiring migrants",
+                                  "reasoning: many migrants live where only informal village sub-agents reach "
+                                  "(seed 001, III.C)")
+    direct_sourcing_cost: float = param(150.0, 0.0, 5000.0, "USD per placement",
+                                        "reasoning: what finding and screening a worker costs a recruiter "
+                                        "without sub-agents")
+    subagent_fee_months: float = param(1.0, 0.0, 6.0, "months of destination wage",
+                                       "reasoning: no figure in the sources for the sub-agents' share (DATA.md "
+                                       "lists it as missing); varied in sensitivity analysis")
+    lower_tier_visibility: float = param(0.3, 0.0, 1.0, "share",
+                                         "seed 001, III.C: audits and inspections examine the licensed tier "
+                                         "first and rarely reach sub-agents")
 
 
 @dataclass

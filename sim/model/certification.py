@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config import Placebo
-from sim.model import kernels
+from sim.model import kernels, subagents
 from sim.model.recruiters import (
     CERTIFIED,
     FEE_CHARGING,
@@ -159,7 +159,9 @@ class CertificationScheme:
 
         # complaints reaching the scheme manager this month
         heard = kernels.complaints_arriving(r.scheme_queue, n, active, r.cert_stage, HOLDS_LABEL)
-        investigated = heard[self._violating(heard) & (model.rng.random(len(heard)) < self.complaint_quality())]
+        abusing = self._violating(heard)
+        investigated = heard[subagents.caught(model, heard, abusing, model.rng.random(len(heard)),
+                                              self.complaint_quality(), seen_whole=c.gatekeeping)]
 
         if len(caught_by_audit) and len(investigated):
             withdrawn = np.unique(np.concatenate([caught_by_audit, investigated]))
@@ -170,7 +172,8 @@ class CertificationScheme:
             if not c.confidential:
                 model.regulator.refer(withdrawn)
         return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
-                "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed))}
+                "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed)),
+                "certified_violations_found_audits": int(len(withdrawn))}
 
     def _vetting_finds(self, rows: np.ndarray) -> np.ndarray:
         """Social partners' vetting of applicants: which of ``rows`` they turn down.
@@ -196,13 +199,18 @@ class CertificationScheme:
         return turned_down[rows]
 
     def _violating(self, rows: np.ndarray) -> np.ndarray:
+        """Abuse at the licensed tier: overcharging (a hidden fee, or evading a cap) or deception."""
         r = self.model.recruiters
         return r.overcharges[rows] | r.deceives[rows]
 
     def _finds_abuse(self, rows: np.ndarray) -> np.ndarray:
-        """Which audited recruiters are abusing and get caught (the draw is made for all rows)."""
-        draw = self.model.rng.random(len(rows)) < self.audit_detection_prob()
-        return self._violating(rows) & draw
+        """Which audited recruiters are abusing and get caught (the draw is made for all rows).
+
+        Sub-agents' fees behind the label are seen less often than the
+        recruiter's own abuse (:func:`sim.model.subagents.caught`).
+        """
+        draw = self.model.rng.random(len(rows))
+        return subagents.caught(self.model, rows, self._violating(rows), draw, self.audit_detection_prob())
 
     def certify(self, rows: np.ndarray) -> None:
         """Grant the label. The real one obliges: the recruiter now follows the Employer Pays

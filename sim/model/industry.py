@@ -302,7 +302,8 @@ def enter(model: RecruitmentModel) -> dict:
 
 def copy_practices(model: RecruitmentModel, rows: np.ndarray, incumbents: np.ndarray, label: np.ndarray) -> None:
     """Entrants copy the practices of a random incumbent of the business model each chose
-    (of any incumbent when that model has none; drawn as at the start when there are no incumbents)."""
+    (of any incumbent when that model has none; drawn as at the start when there are no incumbents).
+    Practices: deception, churning, evading a cap or cheating, and sourcing through sub-agents."""
     r = model.recruiters
     m = model.config.market
     rng = model.rng
@@ -318,7 +319,7 @@ def copy_practices(model: RecruitmentModel, rows: np.ndarray, incumbents: np.nda
             r.churns[mine] = rng.random(len(mine)) < m.initial_churn_share
             continue
         mentor = pool[rng.integers(0, len(pool), len(mine))]
-        for name in ("deceives", "churns", "overcharges"):
+        for name in ("deceives", "churns", "overcharges", "uses_subagents"):
             getattr(r, name)[mine] = getattr(r, name)[mentor]
         r.churns[mine] &= r.kind[mentor] == FEE_CHARGING
         r.overcharges[mine] &= r.kind[mentor] == FEE_CHARGING

@@ -126,8 +126,8 @@ def maximum(a, b):
 
 @kernel
 def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob,
-                  deceive_other, deceive_user, hidden_other, hidden_user,
-                  windows, window, searchers, platform_user, savings, debt, home_wage,
+                  deceive_other, deceive_user, hidden_other, hidden_user, takes_village,
+                  windows, window, searchers, platform_user, village, savings, debt, home_wage,
                   log_noise, stay_home, markup, keep_share, credit_line, half_rate, months, scale):
     """Each searcher's logit choice of a recruiter, or -1 for staying home.
 
@@ -140,15 +140,18 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
     Noise comes for every option considered, refused or not, as the numpy
     version drew it: on the calibrated model a searcher can take 80-95% of
     the options it considers, so drawing only for those would save little
-    and would change the random stream.
+    and would change the random stream. A worker only village sub-agents
+    reach cannot go through a recruiter without sub-agents: that option is
+    closed to it (``-inf``, as a refused loan).
 
     Args:
         rows, promised_wage, ... hidden_user: the options, as in
-            :func:`sim.model.recruiters.offers_to_workers`.
+            :func:`sim.model.recruiters.offers_to_workers`; ``takes_village``:
+            whether each option can take village workers (uses sub-agents).
         windows: consideration windows (windows x size, option indices);
             ``window``: each searcher's window.
-        searchers: worker ids; ``platform_user``, ``savings``, ``debt``,
-            ``home_wage``: the whole worker table's arrays.
+        searchers: worker ids; ``platform_user``, ``village``, ``savings``,
+            ``debt``, ``home_wage``: the whole worker table's arrays.
         log_noise: ``log(max(e, 1e-30))`` of standard exponential float32
             draws, searchers x size (so ``-log_noise`` is Gumbel noise).
         stay_home: the stay-home option's Gumbel noise, one per searcher.
@@ -162,10 +165,14 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
     """
     n_windows, size = windows.shape
     # per window and kind of worker (rows: anyone else's windows, then a platform user's), so that the
-    # loop over a searcher's options reads three contiguous rows and has no branch: it vectorises
+    # loop over a searcher's options reads three contiguous rows and has no branch: it vectorises. The fee
+    # has two more blocks of rows for village workers, where an option without sub-agents costs an
+    # infinite fee: no loan covers it, so it is refused as a loan past the credit line is, with no test
+    # in the loop (a test on who lives in a village, as good as random, would be mispredicted often)
     net_wage = np.empty((2 * n_windows, size), np.float32)
-    fee = np.empty((2 * n_windows, size), np.float32)
+    fee = np.empty((4 * n_windows, size), np.float32)
     chance = np.empty((2 * n_windows, size), np.float32)
+    closed = F32(np.inf)
     for is_user in range(2):
         for w in range(n_windows):
             for j in range(size):
@@ -175,6 +182,7 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
                 wage = promised_wage[k] * (1.0 - deceive * markup)
                 net_wage[is_user * n_windows + w, j] = wage * keep_share
                 fee[is_user * n_windows + w, j] = (fee_months[k] + hidden * hidden_months) * wage
+                fee[(2 + is_user) * n_windows + w, j] = fee[is_user * n_windows + w, j] if takes_village[k] else closed
                 chance[is_user * n_windows + w, j] = placement_prob[k]
     tiny, zero, minus_inf = F32(1e-9), F32(0.0), F32(-np.inf)
     value = np.empty(size, np.float32)
@@ -182,15 +190,17 @@ def worker_choice(rows, promised_wage, fee_months, hidden_months, placement_prob
     for i in range(len(searchers)):
         worker = searchers[i]
         row = window[i] + (n_windows if platform_user[worker] else 0)
+        fee_row = row + (2 * n_windows if village[worker] else 0)
         savings_i, home = F32(savings[worker]), F32(home_wage[worker])
         headroom = F32(credit_line - debt[worker])
         for j in range(size):
-            wage_j, fee_j = net_wage[row, j], fee[row, j]
+            wage_j, fee_j = net_wage[row, j], fee[fee_row, j]
             borrowed = fee_j - savings_i
             borrowed = borrowed if not borrowed < zero else zero  # np.maximum (keeps a nan)
             interest = borrowed * borrowed * half_rate / (wage_j if not wage_j < tiny else tiny)
             utility = (((wage_j - home) * months - fee_j) - interest) * chance[row, j] * scale
-            # lenders refuse a loan past the credit line; a worker goes only where going pays
+            # lenders refuse a loan past the credit line (and any loan for an option closed to a village
+            # worker); a worker goes only where going pays
             refused = borrowed > headroom or utility < zero
             value[j] = (minus_inf if refused else utility) - log_noise[i, j]
         # numpy's argmax: the first maximum, or the first nan
@@ -362,10 +372,11 @@ def match_orders(applicants, chosen, order_employer, order_recruiter, capacity, 
 
 @kernel
 def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, public, recruiter_price,
-                    deceives, public_employer_fee, placement_cost, cap, month, contract_months,
+                    deceives, uses_subagents, kind, label, public_employer_fee, placement_cost, sourcing_cost,
+                    subagent_months, cap, month, contract_months,
                     savings, debt, status, recruiter, employer, wage, fee_paid, placed_step, months_left,
-                    violation, detected, spell_gain, migrations, cash, recruitment_cost, abroad,
-                    illegal_fee, deceived, hidden_fee):
+                    violation, detected, spell_gain, migrations, placed_by_label, cash, recruitment_cost, abroad,
+                    certified, illegal_fee, deceived, hidden_fee, subagent_fee):
     """The fees, prices and new contracts of this month's placements.
 
     Replaces the per-placement arithmetic of :func:`sim.model.placement.settle`
@@ -377,30 +388,49 @@ def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, p
     summed them. Worker and recruiter arrays change in place; ``cap`` is
     nan when no cap applies.
 
+    The two-tier chain (:mod:`sim.model.subagents`): a worker placed by a
+    private recruiter using sub-agents also pays the sub-agent
+    ``subagent_months`` of its wage (savings first, then a loan, as any
+    fee); a private recruiter without sub-agents pays ``sourcing_cost``.
+    The sub-agent fee is a violation (``subagent_fee`` bit) at a certified
+    (Employer Pays) recruiter, or where recruiter and sub-agent fee together
+    exceed the cap. With no sub-agents and no sourcing cost every number is
+    the one the kernel gave before the chain existed.
+
     Returns:
-        Per placement: wage, fee, borrowed, employer price; and the totals
-        of loans, then of fees, service fees, kickbacks and placement costs
+        Per placement: wage, fee (all the worker paid), borrowed, employer
+        price, the sub-agent's part of the fee; and the totals of loans,
+        then of recruiter fees, service fees, kickbacks and placement costs
         of private recruiters, then of fees, service fees and placement
-        costs of the public channel.
+        costs of the public channel, then of sub-agent fees and of direct
+        sourcing costs.
     """
     k = len(workers)
     wage_out = np.empty(k)
     fee_out = np.empty(k)
     borrowed_out = np.empty(k)
     price_out = np.empty(k)
+    subagent_out = np.empty(k)
+    own_out = np.empty(k)  # the recruiter's own fee (the worker's fee less the sub-agent's)
+    sourcing_out = np.empty(k)
     cash_in = np.zeros(len(cash))
     cost_in = np.zeros(len(recruitment_cost))
     for i in range(k):
         worker, rec, emp = workers[i], recs[i], employers[i]
         wage_i = employer_wage[emp]
         months = open_fee[rec] + hidden[rec]
-        fee = months * wage_i
+        through = uses_subagents[rec] and not public[i]
+        sub_months = subagent_months if through else 0.0
+        to_subagent = sub_months * wage_i
+        sourcing = sourcing_cost if not through and not public[i] else 0.0
+        own_fee = months * wage_i
+        fee = own_fee + to_subagent
         from_savings = minimum(savings[worker], fee)
         borrowed = fee - from_savings
         savings[worker] -= from_savings
         debt[worker] += borrowed
         price = public_employer_fee if public[i] else recruiter_price[rec]
-        cash_in[rec] += fee + price - placement_cost
+        cash_in[rec] += own_fee + price - placement_cost - sourcing
         cost_in[emp] += price
         v = 0
         if not np.isnan(cap) and not public[i] and months > cap + 1e-9:
@@ -409,6 +439,8 @@ def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, p
             v |= deceived
         if hidden[rec] > 0:
             v |= hidden_fee
+        if to_subagent > 0 and (kind[rec] == certified or (not np.isnan(cap) and months + sub_months > cap + 1e-9)):
+            v |= subagent_fee
         status[worker] = abroad
         recruiter[worker] = rec
         employer[worker] = emp
@@ -420,29 +452,36 @@ def start_contracts(workers, recs, employers, employer_wage, open_fee, hidden, p
         detected[worker] = False
         spell_gain[worker] = -fee
         migrations[worker] += 1
+        placed_by_label[worker] = label[rec]
         wage_out[i], fee_out[i], borrowed_out[i], price_out[i] = wage_i, fee, borrowed, price
+        subagent_out[i], own_out[i], sourcing_out[i] = to_subagent, own_fee, sourcing
     for row in range(len(cash)):
         cash[row] += cash_in[row]
     for row in range(len(recruitment_cost)):
         recruitment_cost[row] += cost_in[row]
     # the ledger's totals: each sums its placements in order, as numpy summed the masked arrays
-    parts = np.empty((8, k))
-    count = np.zeros(8, np.int64)
+    parts = np.empty((10, k))
+    count = np.zeros(10, np.int64)
     for i in range(k):
         if public[i]:  # fee, service fee, placement cost
             first, n_values = 5, 3
             values = (fee_out[i], price_out[i], placement_cost, 0.0)
-        else:  # fee, service fee, kickback, placement cost
+        else:  # recruiter fee, service fee, kickback, placement cost
             first, n_values = 1, 4
-            values = (fee_out[i], maximum(price_out[i], 0.0), maximum(-price_out[i], 0.0), placement_cost)
+            values = (own_out[i], maximum(price_out[i], 0.0), maximum(-price_out[i], 0.0), placement_cost)
+            # the lower tier: the sub-agent's fee, or the recruiter's own sourcing cost
+            parts[8, count[8]] = subagent_out[i]
+            parts[9, count[9]] = sourcing_out[i]
+            count[8] += 1
+            count[9] += 1
         for j in range(n_values):
             parts[first + j, count[first + j]] = values[j]
             count[first + j] += 1
-    totals = np.empty(8)
+    totals = np.empty(10)
     totals[0] = pairwise_sum(borrowed_out, 0, k)
-    for target in range(1, 8):
+    for target in range(1, 10):
         totals[target] = pairwise_sum(parts[target], 0, count[target])
-    return wage_out, fee_out, borrowed_out, price_out, totals
+    return wage_out, fee_out, borrowed_out, price_out, subagent_out, totals
 
 
 @kernel
@@ -625,8 +664,9 @@ def charged_months(active, kind, fee_months, overcharges, n, fee_charging, certi
 
 
 @kernel
-def worker_outcomes(status, wage, debt, months_left, abroad_status, keep_share, annuity):
-    """Workers abroad, those of them in debt bondage, and workers owing money: three counts.
+def worker_outcomes(status, wage, debt, months_left, placed_by_label, abroad_status, keep_share, annuity):
+    """Workers abroad, those of them in debt bondage, workers owing money; abroad and bonded among the
+    workers placed by a recruiter without a label.
 
     Replaces ``np.flatnonzero(status == ABROAD)``, the mask of
     :func:`sim.model.workers.bondage_mask` and ``debt > 1e-9`` in
@@ -636,50 +676,89 @@ def worker_outcomes(status, wage, debt, months_left, abroad_status, keep_share, 
     the annuity factor of k months, computed by numpy as before (the power
     is numpy's; a table of it gives the same values).
     """
-    abroad = bonded = in_debt = 0
+    abroad = bonded = in_debt = abroad_unlabelled = bonded_unlabelled = 0
     for i in range(len(status)):  # without branches (see count_by)
         is_abroad = status[i] == abroad_status
         in_debt += debt[i] > 1e-9
         abroad += is_abroad
-        bonded += is_abroad & (debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9)
-    return abroad, bonded, in_debt
+        is_bonded = is_abroad & (debt[i] > wage[i] * keep_share * annuity[months_left[i]] + 1e-9)
+        bonded += is_bonded
+        unlabelled = not placed_by_label[i]
+        abroad_unlabelled += is_abroad & unlabelled
+        bonded_unlabelled += is_bonded & unlabelled
+    return abroad, bonded, in_debt, abroad_unlabelled, bonded_unlabelled
+
+
+#: What the last array :func:`placement_outcomes` returns holds, in order.
+CHAIN_SUMS = ("mean_recruiter_fee_months", "mean_subagent_fee_months", "mean_fee_months_unlabelled", "fees_paid",
+              "subagent_fees_paid", "fee_free", "above_cap", "paid_subagent", "labelled", "labelled_fee_free",
+              "labelled_violations")
 
 
 @kernel
-def placement_outcomes(fee, wage, borrowed, employer_price, recruiters, kind, violation, workers, keep_share,
-                       n_rows):
+def placement_outcomes(fee, subagent_fee, wage, borrowed, employer_price, recruiters, kind, violation, workers,
+                       placed_by_label, keep_share, cap, n_rows):
     """This month's placements summed up for :func:`sim.model.outcomes.measure`.
 
     Replaces its numpy expressions over the placements: the count by kind
     of recruiter (``np.bincount``), fees in months of wage, the mean fee and
     payback time, the share who borrowed, the mean employer price, the
     placements recorded with a violation and the Herfindahl index of
-    placements across recruiters; means and sums as numpy sums them.
+    placements across recruiters; means and sums as numpy sums them. And,
+    for the two-tier chain and the label's record, the fees by tier and the
+    counts of placements that paid nothing, paid above ``cap`` (nan: no
+    cap), paid a sub-agent, or were made by a label holder (``placed_by_label``).
 
     Returns:
         (count by kind, mean fee months, mean payback months, borrowers,
-        mean employer price, violations, hhi, fee months of each placement).
+        mean employer price, violations, hhi, fee months of each placement,
+        then an array of the chain's and the label's means, sums and counts,
+        named by :data:`CHAIN_SUMS`).
     """
     k = len(fee)
     by_kind = np.zeros(3, np.int64)
     by_recruiter = np.zeros(n_rows, np.int64)
     fee_months = np.empty(k)
+    recruiter_months = np.empty(k)
+    subagent_months = np.empty(k)
+    unlabelled_months = np.empty(k)
     payback = np.empty(k)
     borrowers = violations = 0
+    fee_free = above_cap = paid_subagent = labelled = labelled_free = labelled_violations = unlabelled = 0
     for i in range(k):
         by_kind[kind[recruiters[i]]] += 1
         by_recruiter[recruiters[i]] += 1
         fee_months[i] = fee[i] / maximum(wage[i], 1e-9)
+        subagent_months[i] = subagent_fee[i] / maximum(wage[i], 1e-9)
+        recruiter_months[i] = (fee[i] - subagent_fee[i]) / maximum(wage[i], 1e-9)
         payback[i] = fee[i] / maximum(wage[i] * keep_share, 1e-9)
         borrowers += borrowed[i] > 0
-        violations += violation[workers[i]] != 0
+        wronged = violation[workers[i]] != 0
+        violations += wronged
+        free = not fee[i] > 0
+        fee_free += free
+        above_cap += fee[i] > cap * wage[i] + 1e-9  # false when cap is nan
+        paid_subagent += subagent_fee[i] > 0
+        if placed_by_label[workers[i]]:
+            labelled += 1
+            labelled_free += free
+            labelled_violations += wronged
+        else:
+            unlabelled_months[unlabelled] = fee_months[i]
+            unlabelled += 1
     squared_shares = np.empty(n_rows)
     for row in range(n_rows):
         share = by_recruiter[row] / k if k else 0.0
         squared_shares[row] = share * share
     hhi = pairwise_sum(squared_shares, 0, n_rows) if k else np.nan
+    chain = np.empty(11)  # in the order of CHAIN_SUMS
+    chain[0], chain[1] = mean(recruiter_months), mean(subagent_months)
+    chain[2] = mean(unlabelled_months[:unlabelled])
+    chain[3], chain[4] = pairwise_sum(fee, 0, k), pairwise_sum(subagent_fee, 0, k)
+    chain[5], chain[6], chain[7] = fee_free, above_cap, paid_subagent
+    chain[8], chain[9], chain[10] = labelled, labelled_free, labelled_violations
     return (by_kind, mean(fee_months), mean(payback), borrowers, mean(employer_price), violations, hhi,
-            fee_months)
+            fee_months, chain)
 
 
 @kernel
@@ -953,27 +1032,37 @@ def placement_capacity(capacity, kind, n, public, public_capacity):
 
 @kernel
 def offers_to_workers(rows, kind, order_wage, deceives, placement_prob, open_fee, word_fee, word_deceived,
-                      trust, reviews, reviews_fee, reviews_deceived, markup, certified, fee_charging):
+                      trust, reviews, reviews_fee, reviews_deceived, markup, uses_subagents, subagent_months,
+                      certified, fee_charging):
     """Per option: fee, placement chance, promised wage, chances of a hidden fee and of deception.
 
     Replaces the gathers and ``np.where`` of
     :func:`sim.model.recruiters.offers_to_workers` (with
     :func:`word_of_mouth_view` for others and :func:`ratings_view` for
-    platform users).
+    platform users). The two-tier chain (:mod:`sim.model.subagents`): at a
+    recruiter using sub-agents and not seen as certified the fee includes
+    the sub-agent's ``subagent_months``, which workers see; behind a
+    recruiter seen as certified it is hidden, and workers expect it only
+    through the hidden-fee chances (word of mouth and ratings count
+    placements that paid sub-agents), so it is not added again.
 
     Returns:
         (fee months, placement chance, promised wage, hidden fee chance as a
-        user, as others, deception chance as a user, as others).
+        user, as others, deception chance as a user, as others, whether
+        the option can take village workers).
     """
     k = len(rows)
     option_kind = np.empty(k, np.int64)
     fee = np.empty(k)
     chance = np.empty(k)
     promised = np.empty(k)
+    takes_village = np.empty(k, np.bool_)
     for i in range(k):
         row = rows[i]
         option_kind[i] = kind[row]
-        fee[i] = open_fee[row]
+        takes_village[i] = uses_subagents[row]
+        seen_subagent = subagent_months if uses_subagents[row] and kind[row] != certified else 0.0
+        fee[i] = open_fee[row] + seen_subagent
         chance[i] = placement_prob[row]
         promised[i] = order_wage[row] * ((1.0 + markup) if deceives[row] else 1.0)
     fee_other, deceive_other = word_of_mouth_view(option_kind, word_fee, word_deceived, trust, certified,
@@ -985,7 +1074,7 @@ def offers_to_workers(rows, kind, order_wage, deceives, placement_prob, open_fee
     for i in range(k):
         if option_kind[i] == certified:
             hidden_user[i], hidden_other[i] = fee_user[i], fee_other[i]
-    return fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other
+    return fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other, takes_village
 
 
 @kernel

@@ -7,9 +7,11 @@ amount between two sectors and records the flow by name. Tests then check
 that the agents' own arrays (worker savings and debt, recruiter cash, ...)
 agree with the sector balances kept here, and that the flows add up.
 
-Sectors are aggregates, not agents: ``outside`` is the rest of the world
-(wages paid by employers' businesses, living costs, operating costs,
-owners' capital), so the sum of all balances is always zero. Balances are
+Sectors are aggregates, not agents: ``subagents`` are the informal village
+sub-agents of the two-tier chain (they only receive fees); ``outside`` is
+the rest of the world (wages paid by employers' businesses, living costs,
+operating costs, owners' capital), so the sum of all balances is always
+zero. Balances are
 net worth: a loan or its repayment swaps cash for a claim and moves no net
 worth (it is only noted), while interest, fees and fines do.
 """
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-SECTORS = ("workers", "recruiters", "employers", "lenders", "state", "public_channel", "scheme", "outside")
+SECTORS = ("workers", "recruiters", "employers", "lenders", "state", "public_channel", "scheme", "subagents",
+           "outside")
 
 
 class Ledger:

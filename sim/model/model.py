@@ -29,6 +29,7 @@ from sim.model import (
     industry,
     placement,
     recruiters,
+    subagents,
     voice,
     workers,
 )
@@ -177,6 +178,8 @@ class RecruitmentModel(mesa.Model):
             # incumbent of the model they choose instead (industry.enter)
             r.deceives[rows] = self.rng.random(count) < m.initial_deception_share
             r.churns[rows] = self.rng.random(count) < m.initial_churn_share
+            r.uses_subagents[rows] = subagents.initial_practice(self, count)
+        # (the public channel recruits through its own offices, never through sub-agents)
         if kind == PUBLIC:
             r.price[rows] = cfg.policy.public_employer_fee
         self.refresh_views(rows)
@@ -218,6 +221,7 @@ class RecruitmentModel(mesa.Model):
         w.wage[chosen] = e.wage[slots]
         w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
         w.placed_step[chosen] = w.months_left[chosen] - m.contract_months
+        w.placed_by_label[chosen] = self.recruiters.label[w.recruiter[chosen]]
 
     def _first_word_of_mouth(self, private: np.ndarray) -> beliefs.WordOfMouth:
         """What people assume at month 0: the share of starting unlabelled recruiters charging a fee,
@@ -260,12 +264,13 @@ class RecruitmentModel(mesa.Model):
     def step(self) -> None:
         """One month, in this order:
 
-        1. recruiters review their practices (evading or cheating, deception,
-           churning) and set prices from last month's demand;
+        1. recruiters review their practices (evading or cheating, sourcing
+           through village sub-agents, deception, churning) and set prices
+           from last month's demand;
         2. employers count vacancies and place job orders with recruiters;
         3. workers at home look for jobs and choose a recruiter;
-        4. recruiters fill job orders from applicants: fees, loans, prices,
-           kickbacks are paid;
+        4. recruiters fill job orders from applicants: fees (to recruiters and
+           sub-agents), loans, prices, kickbacks are paid;
         5. newly placed workers who were wronged may complain and may suffer
            retaliation;
         6. workers earn, pay interest and repay debt; people at home leave

@@ -30,6 +30,9 @@ OUTCOME_UNITS = {
     "n_fee_charging": "recruiters",
     "violations_detected": "violations per month",
     "fines_collected": "USD per month",
+    "fee_free_share": "share of the month's placements",
+    "above_cap_share": "share of the month's placements",
+    "subagent_fee_share": "share of the fees workers paid in the month",
 }
 
 if TYPE_CHECKING:
@@ -39,7 +42,8 @@ if TYPE_CHECKING:
     from sim.model.placement import Placements
 
 INTERFACE = ("step", "placements", "certified_share", "mean_fee_months", "indebted_share", "debt_bondage_share",
-             "mean_payback_months", "n_certified", "n_fee_charging", "violations_detected", "fines_collected")
+             "mean_payback_months", "n_certified", "n_fee_charging", "violations_detected", "fines_collected",
+             "fee_free_share", "above_cap_share", "subagent_fee_share")
 
 # name -> (unit, meaning); the order is the column order
 OUTCOMES = {
@@ -50,13 +54,30 @@ OUTCOMES = {
     "placements_public": ("workers", "placements by the public channel"),
     "certified_share": ("share", "share of this month's placements made by certified recruiters"),
     "public_share": ("share", "share of this month's placements made by the public channel"),
-    "mean_fee_months": ("months of wage", "mean fee paid by workers placed this month (SDG 10.7.1)"),
+    "mean_fee_months": ("months of wage", "mean fee paid by workers placed this month, to recruiters and "
+                                          "sub-agents together (SDG 10.7.1)"),
     "median_fee_months": ("months of wage", "median of the same"),
     "p90_fee_months": ("months of wage", "90th percentile of the same"),
+    "mean_recruiter_fee_months": ("months of wage", "mean fee paid to the recruiter (or the public channel), "
+                                                    "placed this month"),
+    "mean_subagent_fee_months": ("months of wage", "mean fee paid to village sub-agents, placed this month"),
+    "fee_free_share": ("share", "share of this month's placements where the worker paid no fee to anyone"),
+    "above_cap_share": ("share", "share of this month's placements where the worker paid more than the fee cap "
+                                 "(NaN without a cap)"),
+    "subagent_fee_share": ("share", "share of the fees paid by workers placed this month taken by sub-agents"),
+    "subagent_paid_share": ("share", "share of this month's placements where the worker paid a sub-agent"),
+    "certified_fee_free_share": ("share", "share of label holders' placements this month where the worker "
+                                          "paid no fee to anyone"),
+    "certified_hidden_fee_share": ("share", "share of label holders' placements this month where the worker "
+                                            "paid a fee to someone"),
+    "mean_fee_months_unlabelled": ("months of wage", "mean fee paid by workers placed this month by "
+                                                     "recruiters without a label"),
     "indebted_share": ("share", "share of workers placed this month who borrowed to pay"),
     "mean_payback_months": ("months", "months of net foreign earnings to recover the fee, placed this month"),
     "workers_abroad": ("workers", "workers abroad at the end of the month"),
     "debt_bondage_share": ("share", "share of workers abroad whose debt exceeds what their contract can repay"),
+    "debt_bondage_share_unlabelled": ("share", "debt bondage among workers abroad placed by a recruiter "
+                                               "without a label"),
     "workers_in_debt_share": ("share", "share of all workers who owe money"),
     "home_debt_trap_share": ("share", "share of people at home whose debt home savings cannot repay within "
                                       "market.debt_horizon_months"),
@@ -81,9 +102,15 @@ OUTCOMES = {
     "cheating_share": ("share", "certified recruiters taking hidden fees"),
     "deceiving_share": ("share", "recruiters deceiving workers about wages"),
     "churning_share": ("share", "fee-charging recruiters offering churning deals"),
-    "violations_committed": ("placements", "placements this month with an illegal fee, deception or hidden fee"),
+    "violations_committed": ("placements", "placements this month with an illegal fee, deception, a hidden fee "
+                                           "or a sub-agent fee that breaks the rules"),
     "violations_detected": ("violations", "violations found by inspections this month"),
     "violations_detected_audit": ("recruiters", "certified recruiters caught by audits or complaints"),
+    "certified_violations_committed": ("placements", "placements by label holders this month with any violation"),
+    "certified_violations_found_inspections": ("violations", "violations of label holders found by inspections "
+                                                             "this month"),
+    "certified_violations_found_audits": ("recruiters", "label holders found violating by audits or the "
+                                                        "scheme's complaint route this month"),
     "labels_withdrawn": ("recruiters", "certification labels withdrawn after findings"),
     "audits": ("audits", "certification audits carried out (initial, surveillance, recertification)"),
     "audit_failures_initial": ("recruiters", "trainees failing their initial audit"),
@@ -174,13 +201,18 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     n = r.n
     keep_share = 1.0 - cfg.market.living_cost_share
     total = len(placed.workers)
+    cap = cfg.policy.fee_cap_months
     # the sums over placements, workers and recruiters: three compiled passes (sim.model.kernels)
-    (by_kind, mean_fee, mean_payback, borrowers, mean_price, violations, hhi,
-     fee_months) = kernels.placement_outcomes(placed.fee, placed.wage, placed.borrowed, placed.employer_price,
-                                              placed.recruiters, label_kind(model), w.violation, placed.workers, keep_share, n)
+    (by_kind, mean_fee, mean_payback, borrowers, mean_price, violations, hhi, fee_months,
+     chain) = kernels.placement_outcomes(placed.fee, placed.subagent_fee, placed.wage, placed.borrowed,
+                                         placed.employer_price, placed.recruiters, label_kind(model), w.violation,
+                                         placed.workers, w.placed_by_label, keep_share,
+                                         np.nan if cap is None else cap, n)
+    (mean_recruiter_fee, mean_subagent_fee, mean_fee_unlabelled, fees_paid, subagent_fees_paid, fee_free,
+     above_cap, paid_subagent, labelled, labelled_fee_free, labelled_violations) = chain.tolist()
     median_fee, p90_fee = median_and_p90(fee_months)
-    n_abroad, n_bonded, n_in_debt = kernels.worker_outcomes(w.status, w.wage, w.debt, w.months_left, ABROAD,
-                                                            keep_share, annuity_factors(model))
+    n_abroad, n_bonded, n_in_debt, n_abroad_unlabelled, n_bonded_unlabelled = kernels.worker_outcomes(
+        w.status, w.wage, w.debt, w.months_left, w.placed_by_label, ABROAD, keep_share, annuity_factors(model))
     (n_private, n_cert, n_fc, n_training, profit_fc, profit_cert, fc_over, cert_over, deceiving,
      churning) = kernels.recruiter_outcomes(r.active, label_kind(model), r.cert_stage, r.profit_ema, r.overcharges, r.deceives,
                                             r.churns, n, FEE_CHARGING, CERTIFIED, PUBLIC, TRAINING)
@@ -200,10 +232,20 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "mean_fee_months": mean_fee,
         "median_fee_months": median_fee,
         "p90_fee_months": p90_fee,
+        "mean_recruiter_fee_months": mean_recruiter_fee,
+        "mean_subagent_fee_months": mean_subagent_fee,
+        "fee_free_share": _share(fee_free, total),
+        "above_cap_share": float("nan") if cap is None else _share(above_cap, total),
+        "subagent_fee_share": _share(subagent_fees_paid, fees_paid),
+        "subagent_paid_share": _share(paid_subagent, total),
+        "certified_fee_free_share": _share(labelled_fee_free, labelled),
+        "certified_hidden_fee_share": _share(labelled - labelled_fee_free, labelled),
+        "mean_fee_months_unlabelled": mean_fee_unlabelled,
         "indebted_share": _share(borrowers, total),
         "mean_payback_months": mean_payback,
         "workers_abroad": n_abroad,
         "debt_bondage_share": _share(n_bonded, n_abroad),
+        "debt_bondage_share_unlabelled": _share(n_bonded_unlabelled, n_abroad_unlabelled),
         "workers_in_debt_share": _share(n_in_debt, w.n),
         "home_debt_trap_share": _share(len(trapped), n_home),
         "debt_written_off": debt_written_off(model),
@@ -224,6 +266,7 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "deceiving_share": _share(deceiving, n_private),
         "churning_share": _share(churning, n_fc),
         "violations_committed": violations,
+        "certified_violations_committed": int(labelled_violations),
         "hhi": hhi,
         "enforcement_strength": model.regulator.strength(),
     }

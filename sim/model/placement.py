@@ -17,12 +17,13 @@ import numpy as np
 
 from sim.model import kernels
 from sim.model.recruiters import (
+    CERTIFIED,
     PUBLIC,
     charged_months,
     perceived_kind,
     placement_capacity,
 )
-from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
+from sim.model.workers import ABROAD, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, SUBAGENT_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 
 @dataclass
 class Placements:
-    """The workers placed this month and what each paid (arrays aligned by placement)."""
+    """The workers placed this month and what each paid (arrays aligned by placement).
+
+    ``fee`` is all the worker paid for the placement (USD): the recruiter's
+    fee plus ``subagent_fee``, the part a village sub-agent took.
+    """
 
     workers: np.ndarray
     recruiters: np.ndarray
@@ -40,12 +45,13 @@ class Placements:
     fee: np.ndarray
     borrowed: np.ndarray
     employer_price: np.ndarray
+    subagent_fee: np.ndarray
 
     @classmethod
     def empty(cls) -> Placements:
         z = np.zeros(0)
         i = np.zeros(0, dtype=np.int64)
-        return cls(i, i, i, z, z, z, z)
+        return cls(i, i, i, z, z, z, z, z)
 
 
 def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
@@ -70,7 +76,8 @@ def match(model: RecruitmentModel, applicants: np.ndarray, chosen: np.ndarray,
 
 
 def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, employers: np.ndarray) -> Placements:
-    """Pay fees, prices, kickbacks and placement costs; start the workers' contracts.
+    """Pay fees (to recruiters and village sub-agents), prices, kickbacks, placement and sourcing costs;
+    start the workers' contracts.
 
     The per-placement work and the ledger's totals are one compiled loop
     (:func:`sim.model.kernels.start_contracts`).
@@ -83,14 +90,17 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     open_fee, hidden = charged_months(model)
     public = r.kind[recs] == PUBLIC
     cap = cfg.policy.fee_cap_months
-    wage, fee, borrowed, price, totals = kernels.start_contracts(
+    m = cfg.market
+    wage, fee, borrowed, price, subagent_fee, totals = kernels.start_contracts(
         workers, recs, employers, model.employers.wage, open_fee, hidden, public, r.price, r.deceives,
-        cfg.policy.public_employer_fee, cfg.market.placement_cost, np.nan if cap is None else cap,
-        model.month, cfg.market.contract_months,
+        r.uses_subagents, r.kind, r.label, cfg.policy.public_employer_fee, m.placement_cost,
+        m.direct_sourcing_cost, m.subagent_fee_months, np.nan if cap is None else cap,
+        model.month, m.contract_months,
         w.savings, w.debt, w.status, w.recruiter, w.employer, w.wage, w.fee_paid, w.placed_step, w.months_left,
-        w.violation, w.detected, w.spell_gain, w.migrations, r.cash[:n], model.employers.recruitment_cost,
-        ABROAD, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE)
-    loans, fees, service_fees, kickbacks, costs, public_fees, public_service_fees, public_costs = totals
+        w.violation, w.detected, w.spell_gain, w.migrations, w.placed_by_label, r.cash[:n],
+        model.employers.recruitment_cost, ABROAD, CERTIFIED, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE)
+    (loans, fees, service_fees, kickbacks, costs, public_fees, public_service_fees, public_costs, subagent_fees,
+     sourcing_costs) = totals
     ledger.note("loans", loans)
     ledger.transfer("workers", "recruiters", fees, "fees")
     ledger.transfer("workers", "public_channel", public_fees, "public_fees")
@@ -100,8 +110,10 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     ledger.transfer("recruiters", "outside", costs, "placement_costs")
     ledger.transfer("public_channel", "outside", public_costs, "placement_costs")
     w.hired_as[workers] = perceived_kind(model)[recs]  # employers learn quits by the kind they hired from
+    ledger.transfer("workers", "subagents", subagent_fees, "subagent_fees")
+    ledger.transfer("recruiters", "outside", sourcing_costs, "sourcing_costs")
     hear_about(model, recs, fee, workers)
-    return Placements(workers, recs, employers, wage, fee, borrowed, price)
+    return Placements(workers, recs, employers, wage, fee, borrowed, price, subagent_fee)
 
 
 def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, workers: np.ndarray) -> None:

@@ -39,7 +39,7 @@ class RecruiterTable:
              "complaints_ema", "order_wage", "placements_ema", "fill_rate", "one_off")
     INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
            "stage_months", "next_audit", "certified_months", "entered", "capacity", "model_since")
-    BOOL = ("active", "deceives", "churns", "overcharges", "recertified", "label")
+    BOOL = ("active", "deceives", "churns", "overcharges", "recertified", "label", "uses_subagents")
 
     def __init__(self, capacity: int, complaint_delay: int):
         self.n = 0
@@ -135,6 +135,11 @@ class Recruiter(mesa.Agent):
         return bool(self._get("label"))
 
     @property
+    def uses_subagents(self) -> bool:
+        """Sources its workers through informal village sub-agents, who charge them a fee of their own."""
+        return bool(self._get("uses_subagents"))
+
+    @property
     def placements(self) -> int:
         """Workers it placed abroad this month."""
         return int(self._get("placements"))
@@ -224,20 +229,25 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     and the perceived chances of a hidden fee and of deception, both as
     platform users (the recruiter's own reviews) and as others (word of
     mouth about recruiters of that kind, sharpened by trust in the label).
+    The fee includes a sub-agent's fee where workers see it, and each option
+    says whether it can take workers only sub-agents reach
+    (:mod:`sim.model.subagents`).
     """
     r = model.recruiters
     cfg = model.config
     rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
     open_fee, _ = charged_months(model)
     word_fee, word_deceived = beliefs.for_workers(model)
-    # word of mouth for others (trust is already in the beliefs: 1.0 takes them as they are),
-    # each recruiter's reviews for platform users
-    fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other = kernels.offers_to_workers(
-        rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word_fee, word_deceived,
-        1.0, r.reviews, r.reviews_fee, r.reviews_deceived, cfg.market.deception_markup,
-        CERTIFIED, FEE_CHARGING)
+    # word of mouth for others (trust is already in the beliefs: 1.0 takes them as they are), each
+    # recruiter's reviews for platform users; the sub-agent's fee where workers see it
+    (fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other,
+     takes_village) = kernels.offers_to_workers(
+        rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word_fee,
+        word_deceived, 1.0, r.reviews, r.reviews_fee, r.reviews_deceived,
+        cfg.market.deception_markup, r.uses_subagents, cfg.market.subagent_fee_months, CERTIFIED, FEE_CHARGING)
     return {
         "rows": rows,
+        "takes_village": takes_village,
         "fee_months": fee,
         "hidden_months": market_fee_months(model),
         "placement_prob": chance,
@@ -270,9 +280,10 @@ def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarra
 def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     """The employer price each recruiter aims for (USD per placement): break-even plus the markup competition allows.
 
-    Break-even is the cost of a placement (processing, the fixed cost
-    spread over capacity, and for label holders the audits spread over
-    capacity) less the fee the worker pays; a recruiter that collects large
+    Break-even is the cost of a placement (processing, finding the worker
+    where it does not use sub-agents, the fixed cost spread over capacity,
+    and for label holders the audits spread over capacity) less the fee the
+    worker pays the recruiter; a recruiter that collects large
     fees from workers has a break-even below zero and can afford to pay
     employers kickbacks (seed 001, III.A). On top comes the markup of a
     firm in a logit market under price competition (Nash-Bertrand):
@@ -291,10 +302,13 @@ def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     m = model.config.market
     open_fee, hidden = charged_months(model)
     # for each row: processing + fixed cost over capacity + markup + label holders' audits over capacity
-    # - the fee the worker pays (kernels.break_even_price)
-    return kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
-                                    m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost(),
-                                    r.orders, r.kind, r.n, PUBLIC, m.employer_choice_scale, MAX_ORDER_SHARE)
+    # - the fee the worker pays (kernels.break_even_price); + direct sourcing (sim.model.subagents)
+    from sim.model import subagents
+
+    floor = kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
+                                     m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost(),
+                                     r.orders, r.kind, r.n, PUBLIC, m.employer_choice_scale, MAX_ORDER_SHARE)
+    return floor + subagents.sourcing_cost(model, rows)
 
 
 def update_prices(model: RecruitmentModel) -> None:
@@ -353,8 +367,12 @@ def choose_compliance(model: RecruitmentModel) -> None:
     exceeds the fine they expect plus their share of the licence at risk.
     Certified recruiters take hidden fees when that gain exceeds the
     label's value times their chance of losing it (audits, complaints) plus
-    expected fines. ``honesty`` scales each recruiter's weighing.
+    expected fines. ``honesty`` scales each recruiter's weighing. The same
+    reviewers then decide whether to source workers through village
+    sub-agents (:func:`sim.model.subagents.choose_sourcing`).
     """
+    from sim.model import subagents
+
     r = model.recruiters
     cfg = model.config
     rows = r.private_active()
@@ -376,7 +394,7 @@ def choose_compliance(model: RecruitmentModel) -> None:
     evade = (excess > r.honesty[reviewing] * evade_penalty) if cap is not None else np.zeros(len(reviewing), bool)
     # certified: take a hidden fee?
     hidden_gain = market_fee_months(model) * wage
-    label_loss = model.scheme.perceived_catch_rate(volume) * franchise / volume
+    label_loss = model.scheme.perceived_catch_rate(volume) * franchise / volume  # per placement
     illegal = cap is not None
     cheat_penalty = label_loss + (caught * fine if illegal else 0.0)
     cheat = hidden_gain > r.honesty[reviewing] * cheat_penalty
@@ -384,6 +402,7 @@ def choose_compliance(model: RecruitmentModel) -> None:
     explore = model.rng.random(len(reviewing)) < cfg.market.practice_experiment_prob
     meaningful = (kind == CERTIFIED) | (cap is not None)  # with no cap there is nothing to evade
     r.overcharges[reviewing] = (choice ^ explore) & meaningful
+    subagents.choose_sourcing(model, reviewing, caught, label_loss)
 
 
 def imitate_practices(model: RecruitmentModel) -> None:

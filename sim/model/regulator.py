@@ -17,8 +17,9 @@ import mesa
 import numpy as np
 
 from sim.config import Targeting
+from sim.model import subagents
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, perceived_kind
-from sim.model.workers import DECEIVED, ILLEGAL_FEE
+from sim.model.workers import DECEIVED, ILLEGAL_FEE, SUBAGENT_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -93,7 +94,11 @@ class Regulator(mesa.Agent):
         return rows[self.model.rng.random(len(rows)) < prob]
 
     def enforce(self, placements_by_kind: np.ndarray) -> dict:
-        """Inspect, find violations in the records, fine, share fines with employers, revoke licences."""
+        """Inspect, find violations in the records, fine, share fines with employers, revoke licences.
+
+        Sub-agents' illegal fees are in the records too, but inspectors see
+        them less often (:func:`sim.model.subagents.inspectable`).
+        """
         model = self.model
         r = model.recruiters
         w = model.workers
@@ -107,10 +112,15 @@ class Regulator(mesa.Agent):
         examined[referred] = True
         examined &= r.active[:n]
 
-        records = np.flatnonzero(((w.violation & (ILLEGAL_FEE | DECEIVED)) != 0) & ~w.detected
+        # sub-agents' fees are illegal only under a fee cap (without one they break only the label's rule)
+        wrongs = ILLEGAL_FEE | DECEIVED | (SUBAGENT_FEE if p.fee_cap_months is not None else 0)
+        records = np.flatnonzero(((w.violation & wrongs) != 0) & ~w.detected
                                  & (w.placed_step >= model.month - p.lookback_months + 1))
         records = records[examined[w.recruiter[records]]]
-        found = records[model.rng.random(len(records)) < p.detection_prob]
+        chance = p.detection_prob
+        if wrongs & SUBAGENT_FEE:
+            records, chance = subagents.inspectable(model, records)
+        found = records[model.rng.random(len(records)) < chance]
         w.detected[found] = True
         rec = w.recruiter[found]
         per_recruiter = np.bincount(rec, minlength=n)[:n]
@@ -132,7 +142,8 @@ class Regulator(mesa.Agent):
 
         self._update_beliefs(examined, inspected, placements_by_kind, rec)
         return {"inspections": int(len(inspected)), "violations_detected": int(len(found)),
-                "fines_collected": float(fines.sum() + liability), "licences_revoked": int(len(revoked))}
+                "fines_collected": float(fines.sum() + liability), "licences_revoked": int(len(revoked)),
+                "certified_violations_found_inspections": int(w.placed_by_label[found].sum()) if len(found) else 0}
 
     def _update_beliefs(self, examined: np.ndarray, inspected: np.ndarray, placements_by_kind: np.ndarray,
                         found_rec: np.ndarray) -> None:

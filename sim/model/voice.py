@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.recruiters import CERTIFIED
-from sim.model.workers import AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE
+from sim.model.recruiters import CERTIFIED, perceived_kind
+from sim.model.workers import AT_HOME, DECEIVED, HIDDEN_FEE, ILLEGAL_FEE, SUBAGENT_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
@@ -35,7 +35,10 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     """Workers placed this month who were wronged may complain; some complainers suffer retaliation.
 
     Wrongs: a fee above the legal cap, a hidden fee, deception about the
-    wage. Returns this month's counts for the outcomes.
+    wage, a sub-agent's fee that breaks the rules. A worker who knowingly
+    paid above a cap colluded and is less likely to complain; a sub-agent's
+    fee at a recruiter seen as certified was hidden from the worker, so it
+    is no collusion. Returns this month's counts for the outcomes.
     """
     m = model.config.market
     w = model.workers
@@ -46,8 +49,11 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     if not wronged.any():
         r.complaints_ema[: r.n] *= 1.0 - COMPLAINT_MEMORY
         return {"complaints": 0, "retaliations": 0}
-    colluded = (v & ILLEGAL_FEE) > 0
+    colluded = (v & (ILLEGAL_FEE | SUBAGENT_FEE)) > 0
     colluded &= (v & (DECEIVED | HIDDEN_FEE)) == 0
+    through_subagent = (v & SUBAGENT_FEE) > 0
+    if through_subagent.any():
+        colluded &= ~(through_subagent & (perceived_kind(model)[placed.recruiters] == CERTIFIED))
     prob = m.complaint_prob * (1.0 - fear_of_retaliation(model)) * np.where(colluded, 1.0 - m.collusion, 1.0)
     complains = wronged & (rng.random(len(v)) < prob)
     who = placed.workers[complains]

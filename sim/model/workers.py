@@ -24,16 +24,18 @@ if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
 AT_HOME, ABROAD = 0, 1
-# violation bits recorded on a placement
-ILLEGAL_FEE, DECEIVED, HIDDEN_FEE = 1, 2, 4
+# violation bits recorded on a placement; SUBAGENT_FEE: the worker paid a village sub-agent a fee that
+# breaks the rules (over a cap or ban, or any sub-agent fee at an Employer Pays recruiter; sim.model.subagents)
+ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE = 1, 2, 4, 8
 
 
 #: ``placed_step`` of a person never placed: far enough back that no lookback or settling time reaches it
 NEVER_PLACED = -10**6
 
 
-def draw_newcomers(count: int, config, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Home wage, savings and platform use of ``count`` new aspiring migrants.
+def draw_newcomers(count: int, config, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Home wage, savings, platform use and reach of ``count`` new aspiring migrants.
 
     One function for the pool at the start and for every later arrival, so
     that a newcomer is drawn from the same population as the first people
@@ -42,7 +44,9 @@ def draw_newcomers(count: int, config, rng: np.random.Generator) -> tuple[np.nda
 
     Returns:
         ``home_wage`` (USD/month, mean-preserving lognormal around
-        ``market.home_wage``), ``savings`` (USD) and ``platform_user``.
+        ``market.home_wage``), ``savings`` (USD), ``platform_user`` and
+        ``village`` (lives where only informal sub-agents reach; drawn only
+        when ``market.subagent_share`` is above 0).
     """
     m = config.market
     sigma = m.home_wage_spread
@@ -51,7 +55,9 @@ def draw_newcomers(count: int, config, rng: np.random.Generator) -> tuple[np.nda
     platform_user = rng.random(count) < config.society.platform_uptake
     if not config.society.platform_enabled:
         platform_user[:] = False
-    return home_wage, savings, platform_user
+    share = m.subagent_share
+    village = rng.random(count) < share if share > 0 else np.zeros(count, dtype=bool)
+    return home_wage, savings, platform_user, village
 
 
 class WorkerTable:
@@ -65,7 +71,7 @@ class WorkerTable:
 
     def __init__(self, n: int, config, rng: np.random.Generator):
         self.n = n
-        self.home_wage, self.savings, self.platform_user = draw_newcomers(n, config, rng)
+        self.home_wage, self.savings, self.platform_user, self.village = draw_newcomers(n, config, rng)
         self.debt = np.zeros(n)
         self.status = np.zeros(n, dtype=np.int8)
         self.arrived = np.zeros(n, dtype=np.int32)  # month the row's current person arrived (0: the first pool)
@@ -82,6 +88,9 @@ class WorkerTable:
         self.spell_gain = np.zeros(n)
         self.blacklisted_until = np.zeros(n, dtype=np.int32)
         self.migrations = np.zeros(n, dtype=np.int16)
+        # whether the last placement was made by a holder of the run's label (the outcomes compare the
+        # labelled and the unlabelled)
+        self.placed_by_label = np.zeros(n, dtype=bool)
 
 
 class Worker(mesa.Agent):
@@ -128,6 +137,7 @@ class Worker(mesa.Agent):
 
     @property
     def fee_paid(self) -> float:
+        """All the worker paid for the current or last placement (USD): recruiter's fee plus any sub-agent's."""
         return float(self._get("fee_paid"))
 
     @property
@@ -144,6 +154,11 @@ class Worker(mesa.Agent):
     def months_left(self) -> int:
         """Months left on the contract abroad (0 at home)."""
         return int(self._get("months_left"))
+
+    @property
+    def village(self) -> bool:
+        """Lives where only village sub-agents reach: only recruiters using sub-agents can take this worker."""
+        return bool(self._get("village"))
 
     @property
     def migrations(self) -> int:
@@ -174,7 +189,9 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     take the worker's debt past the credit limit. Each searcher weighs the
     recruiters it knows of (``market.consideration_set``). Workers who read the rating
     platform see each recruiter's own record of hidden fees and deception;
-    the others go by word of mouth about recruiters of that kind.
+    the others go by word of mouth about recruiters of that kind. A worker
+    only village sub-agents reach can go only through recruiters that use
+    them (:mod:`sim.model.subagents`).
 
     Args:
         offer: per-option arrays from :func:`sim.model.recruiters.offers_to_workers`.
@@ -197,8 +214,8 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
     return kernels.worker_choice(
         offer["rows"], offer["promised_wage"], offer["fee_months"], offer["hidden_months"],
         offer["placement_prob"], offer["deceive_prob_other"], offer["deceive_prob_user"],
-        offer["hidden_prob_other"], offer["hidden_prob_user"],
-        windows, window, searchers, w.platform_user, w.savings, w.debt, w.home_wage, log_noise, stay_home,
+        offer["hidden_prob_other"], offer["hidden_prob_user"], offer["takes_village"],
+        windows, window, searchers, w.platform_user, w.village, w.savings, w.debt, w.home_wage, log_noise, stay_home,
         m.deception_markup / (1.0 + m.deception_markup), 1.0 - m.living_cost_share,
         m.credit_limit_months * m.dest_wage, np.float32(0.5 * m.interest_rate),
         np.float32(m.contract_months), np.float32(m.worker_choice_scale / m.dest_wage))
@@ -305,7 +322,8 @@ def leave_and_arrive(model: RecruitmentModel) -> dict:
     ledger = model.ledger
     ledger.transfer("workers", "outside", w.savings[rows].sum(), "departures")
     ledger.transfer("lenders", "workers", w.debt[rows].sum(), "departure_write_offs")
-    w.home_wage[rows], w.savings[rows], w.platform_user[rows] = draw_newcomers(len(rows), model.config, model.rng)
+    w.home_wage[rows], w.savings[rows], w.platform_user[rows], w.village[rows] = draw_newcomers(
+        len(rows), model.config, model.rng)
     ledger.transfer("outside", "workers", w.savings[rows].sum(), "arrivals")
     w.arrived[rows] = model.month
     w.debt[rows] = 0.0
