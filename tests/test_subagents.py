@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from books import assert_books_balance
 
 from sim import compose_scenario
 from sim.config import build_config
@@ -49,6 +50,8 @@ class PlacementLog:
             self.months.append({"placed": placed, "uses_subagents": r.uses_subagents.copy(),
                                 "kind": r.kind.copy(), "label": r.label.copy(),
                                 "violation": model.workers.violation[placed.workers].copy(),
+                                # (a row's person can leave the pool later: record where they live now)
+                                "village": model.workers.village[placed.workers].copy(),
                                 "placed_by_label": model.workers.placed_by_label[placed.workers].copy()})
             return placed
 
@@ -70,13 +73,7 @@ def test_money_balances_to_the_cent_with_subagents(regime, monkeypatch):
     assert ledger.balance["subagents"] == pytest.approx(paid_to_subagents, abs=cent)
     assert ledger.total(flow="subagent_fees") == pytest.approx(paid_to_subagents, abs=cent)
     assert ledger.total(flow="sourcing_costs") > 0
-    assert abs(sum(ledger.balance.values())) < cent
-    assert w.savings.sum() - w.debt.sum() == pytest.approx(ledger.balance["workers"], abs=cent)
-    assert r.cash[:n][private].sum() == pytest.approx(ledger.balance["recruiters"], abs=cent)
-    assert r.cash[:n][~private].sum() == pytest.approx(ledger.balance["public_channel"], abs=cent)
-    borrowed = (ledger.total(flow="loans") + ledger.total(flow="interest") - ledger.total(flow="repayments")
-                - ledger.total(flow="write_offs"))
-    assert w.debt.sum() == pytest.approx(borrowed, abs=cent)
+    assert_books_balance(model)  # every sector, debts and write-offs (tests/books.py)
     # each sub-agent fee is subagent_fee_months of the worker's wage, paid at a recruiter using sub-agents
     for month in log.months:
         placed = month["placed"]
@@ -108,11 +105,12 @@ def test_where_every_worker_lives_in_a_village_most_placements_pay_a_subagent(se
     assert np.nanmean(ts["subagent_fee_share"]) > 0
 
 
-def certified_subagent_use(visibility: float, seed: int, steps: int = 72, settle: int = 24) -> float:
+def certified_subagent_use(visibility: float, seed: int, steps: int = 30, settle: int = 8) -> float:
     """Share of certified recruiter-months spent using sub-agents, real label, enforced ban.
 
     Counted after ``settle`` months: recruiters start with sub-agents by chance and review their
-    practices a quarter of the months.
+    practices a quarter of the months. Short: under an enforced ban the label brings its pilots little,
+    and they drop it within a few years, after which there is no certified recruiter to observe.
     """
     config = compose_scenario("baseline", [
         "policy=fee_ban_enforced", f"seed={seed}", f"run.steps={steps}", "certification.initial_share=0.5",
@@ -147,12 +145,11 @@ def test_village_workers_are_placed_only_by_recruiters_using_subagents(monkeypat
     """A mixed market (a low visibility makes some recruiters, by honesty, use sub-agents under a ban)."""
     log = PlacementLog(monkeypatch)
     model = run({"seed": 5, **ENFORCED_BAN, "market.lower_tier_visibility": 0.01}, steps=48)
-    village = model.workers.village
     placed_village = placed_direct_elsewhere = 0
     for month in log.months:
         placed = month["placed"]
         through = month["uses_subagents"][placed.recruiters]
-        from_village = village[placed.workers]
+        from_village = month["village"]
         assert through[from_village].all()
         placed_village += int(from_village.sum())
         placed_direct_elsewhere += int((~from_village & ~through).sum())
@@ -228,5 +225,5 @@ def test_inspections_find_subagent_fees_only_as_far_as_they_see_the_lower_tier(v
                  "policy.fine": 200.0, "market.lower_tier_visibility": visibility}, steps=48)
     w = model.workers
     only_subagent = ((w.violation & SUBAGENT_FEE) != 0) & ((w.violation & (ILLEGAL_FEE | DECEIVED)) == 0)
-    assert only_subagent.sum() > 50
+    assert only_subagent.sum() > 20  # (records of people who left the pool are gone with them)
     assert (w.detected & only_subagent).any() == found
