@@ -88,7 +88,12 @@ class CertificationScheme:
     def start_training(self, rows: np.ndarray) -> None:
         """Recruiters who decided to take the label begin the capacity-building course.
 
-        A placebo label has no course, no audit and no cost: it is granted at once.
+        An applicant means to pass the initial audit it is paying for, so it
+        stops what the audit looks for: deceiving workers, charging above
+        the rules and taking workers through fee-charging sub-agents (it may
+        take any of them up again later, by the same reviews as any holder). Its record stays: vetting by social partners
+        still sees what it did before. A placebo label has no course, no
+        audit and no cost: it is granted at once.
         """
         if self.model.placebo != Placebo.off:
             self.certify(rows)
@@ -96,6 +101,9 @@ class CertificationScheme:
         r = self.model.recruiters
         r.cert_stage[rows] = TRAINING
         r.stage_months[rows] = 0
+        r.deceives[rows] = False
+        r.overcharges[rows] = False
+        r.uses_subagents[rows] = False
 
     def receive_complaints(self, about: np.ndarray) -> None:
         """Complaints about certified recruiters enter the scheme's route.
@@ -224,18 +232,42 @@ class CertificationScheme:
         r.next_audit[rows] = self.config.surveillance_interval_months
         if self.model.placebo != Placebo.off:
             return
+        before = self._fee_income(rows)
         r.kind[rows] = CERTIFIED
         r.overcharges[rows] = False
         r.churns[rows] = False
+        self._reprice(rows, before)
         self.model.refresh_views(rows)
 
     def withdraw(self, rows: np.ndarray) -> None:
         """Take the label away (failed audit, upheld complaint, or the recruiter's own choice)."""
         r = self.model.recruiters
+        before = self._fee_income(rows)
         r.label[rows] = False
         r.model_since[rows] = self.model.month
         r.kind[rows] = FEE_CHARGING
         r.cert_stage[rows] = NOT_CERTIFYING
         r.overcharges[rows] = False
         r.scheme_queue[rows] = 0  # complaints about the old label die with it
+        self._reprice(rows, before)
         self.model.refresh_views(rows)
+
+    def _fee_income(self, rows: np.ndarray) -> np.ndarray:
+        """What each recruiter of ``rows`` collects from a worker per placement now (USD)."""
+        from sim.model.recruiters import charged_months
+
+        r = self.model.recruiters
+        open_fee, hidden = charged_months(self.model)
+        return (open_fee[rows] + hidden[rows]) * r.order_wage[rows]
+
+    def _reprice(self, rows: np.ndarray, fee_income_before: np.ndarray) -> None:
+        """A recruiter changing business model changes its employer price at once by the worker-fee
+        income it gains or loses, keeping its margin per placement.
+
+        It renegotiates with its employers as it changes model (a recruiter
+        that stops charging workers cannot go on paying kickbacks out of fees
+        it no longer collects); the forward estimate of the switching rule
+        (:func:`sim.model.industry.forward_profit`) assumes exactly this.
+        Afterwards the price moves with the market as every price does.
+        """
+        self.model.recruiters.price[rows] += fee_income_before - self._fee_income(rows)

@@ -235,7 +235,8 @@ def switch_business_models(model: RecruitmentModel) -> dict:
 
     A recruiter switches when ``planning_horizon_months`` times the expected
     monthly gap (:func:`expected_gap`) exceeds the one-off cost of switching
-    (:func:`switch_cost`). Strictly: at equal expected profits nobody moves.
+    (:func:`switch_cost`), and, to take the label, when its cash covers that
+    cost. Strictly: at equal expected profits nobody moves.
     Taking the real label starts the training course (the label comes after
     the initial audit); a placebo is granted at once. Recruiters in training
     do not review.
@@ -252,7 +253,8 @@ def switch_business_models(model: RecruitmentModel) -> dict:
     label_now = r.label[reviewing].copy()
     gain = cfg.market.planning_horizon_months * expected_gap(model, reviewing, label_now,
                                                              cfg.market.switch_confidence)
-    adopters = reviewing[~label_now & (gain > switch_cost(model, True))]
+    # (a recruiter that cannot pay the one-off cost from its cash does not start)
+    adopters = reviewing[~label_now & (gain > switch_cost(model, True)) & (r.cash[reviewing] > switch_cost(model, True))]
     droppers = reviewing[label_now & (gain > switch_cost(model, False))]
     model.scheme.start_training(adopters)
     model.scheme.withdraw(droppers)
