@@ -32,6 +32,7 @@ from sim.model.choice import fermi
 from sim.model.employers import employer_view, suspect_cost
 from sim.model.kinds import CERTIFIED, FEE_CHARGING
 from sim.model.recruiters import (
+    MAX_ORDER_SHARE,
     TRAINING,
     charged_months,
     market_fee_months,
@@ -266,7 +267,9 @@ def enter(model: RecruitmentModel) -> dict:
 
     A would-be entrant expects the better of: the average profit of
     recruiters with or without the label, or serving the job orders
-    incumbents turned away last month at the typical margin. It enters when
+    incumbents turned away last month at the typical margin (in an empty
+    market, at the markup of a recruiter with every order,
+    ``1 / (beta (1 - MAX_ORDER_SHARE))``). It enters when
     ``label_value_months`` of that exceeds the entry cost (the barrier), with
     logit noise of scale ``imitation_scale``. An entrant has no status quo:
     it takes the label when the expected gap over its planning horizon pays
@@ -281,7 +284,10 @@ def enter(model: RecruitmentModel) -> dict:
         return {"entries": 0}
     incumbents = model.recruiters.private_active()
     unlabelled, labelled = mean_profit(model, False), mean_profit(model, True)
-    serving_unmet = min(m.capacity, model.unmet_orders) * model.typical_margin - m.fixed_cost
+    margin = model.typical_margin
+    if len(incumbents) == 0:  # an empty market: the first entrant has every order to itself
+        margin = 1.0 / (m.employer_choice_scale * (1.0 - MAX_ORDER_SHARE))
+    serving_unmet = min(m.capacity, model.unmet_orders) * margin - m.fixed_cost
     expected = max([p for p in (unlabelled, labelled) if p is not None] + [serving_unmet])
     value = expected * m.label_value_months - m.entry_cost
     p_enter = float(fermi(value, m.imitation_scale))

@@ -130,6 +130,9 @@ class RecruitmentModel(mesa.Model):
         r = self.recruiters
         r.price[private] = np.where(r.kind[private] == CERTIFIED,
                                     recruiters.break_even_price(self, private), 0.0)
+        # starting recruiters weigh evasion, cheating and sub-agents under the rules in force (their
+        # drawn practices stand for the market before the run; the rules apply from month 1)
+        recruiters.choose_compliance(self, everyone=True)
         self.word_of_mouth = self._first_word_of_mouth(private)
 
         self._fill_positions()

@@ -360,7 +360,7 @@ def perceived_detection(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray
     return 1.0 - (1.0 - monthly) ** p.lookback_months
 
 
-def choose_compliance(model: RecruitmentModel) -> None:
+def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
     """Recruiters decide whether to break the fee rule, weighing gain against expected penalty.
 
     Fee-charging recruiters under a cap evade it when the fee they forgo
@@ -369,14 +369,16 @@ def choose_compliance(model: RecruitmentModel) -> None:
     label's value times their chance of losing it (audits, complaints) plus
     expected fines. ``honesty`` scales each recruiter's weighing. The same
     reviewers then decide whether to source workers through village
-    sub-agents (:func:`sim.model.subagents.choose_sourcing`).
+    sub-agents (:func:`sim.model.subagents.choose_sourcing`). With
+    ``everyone``, every recruiter reviews (the starting market, so that no
+    recruiter begins the run breaking a rule it would not break).
     """
     from sim.model import subagents
 
     r = model.recruiters
     cfg = model.config
     rows = r.private_active()
-    reviewing = rows[model.rng.random(len(rows)) < cfg.market.practice_review_prob]
+    reviewing = rows if everyone else rows[model.rng.random(len(rows)) < cfg.market.practice_review_prob]
     if len(reviewing) == 0:
         return
     kind = r.kind[reviewing]
