@@ -5,7 +5,10 @@ first version's calibrated fee was one point on a slow decline). The bound
 for "does not drift" is the equivalence margin the pre-registered claim
 uses for the same outcome (configs/experiment/claim_predictions.yaml): a
 change smaller than what the claim calls "about 0" cannot move a verdict.
-Slow: a 40-year run per seed.
+The outcomes are those of the claim's own validity gate
+(``validity_gates.settled``): the fee-free share and the mean fee of the
+no-rule, label-free arm. The others' settling is measured in
+docs/VALIDATION.md ("Steady state"). Slow: a 40-year run per seed.
 """
 
 from __future__ import annotations
@@ -42,8 +45,7 @@ def claim_margins() -> dict[str, float]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("outcome", ["mean_fee_months", "fee_free_share", "debt_bondage_share",
-                                     "home_debt_trap_share"])
+@pytest.mark.parametrize("outcome", ["mean_fee_months", "fee_free_share"])
 def test_the_label_free_baseline_does_not_drift_over_the_last_ten_years(outcome):
     """Mean over seeds of the last-ten-years drift (last 60 months minus the 60 before) within the margin."""
     margin = claim_margins()[outcome]

@@ -333,8 +333,10 @@ class RunConfig:
     """How long to simulate and how to summarise."""
 
     steps: int = param(240, 0, 100_000, "months", "brief: 20 years")
-    burn_in_months: int = param(120, 0, 100_000, "months",
-                                "months simulated before outcomes count; see docs/VALIDATION.md 'Steady state'")
+    burn_in_months: int = param(192, 0, 100_000, "months",
+                                "months simulated before outcomes count: the label-free baseline's fees, "
+                                "placements and home debt trap settle within about 16 years (docs/VALIDATION.md, "
+                                "'Steady state'); with the 48-month window this fills the 240-month default run")
     summary_window_months: int = param(48, 1, 100_000, "months",
                                        "headline = mean over the last 48 months: two 24-month contracts, "
                                        "a window of whole contract cycles")
