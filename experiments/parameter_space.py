@@ -133,7 +133,8 @@ UNCERTAINTIES: tuple[Factor, ...] = (
     _f("market.deception_markup", 0.1, 0.4, "how far deceivers overstate the wage (seed 001, III.A)"),
     _f("market.honesty_spread", 0.25, 1.0, "lognormal sigma of recruiters' risk attitudes"),
     _f("market.review_prob", 0.05, 0.2, "monthly chance a recruiter reviews its practices: every 5 to 20 months"),
-    _f("market.imitation_scale", 1000.0, 4000.0, "profit gap (USD/month) that makes copying likely", log=True),
+    _f("market.imitation_scale", 1000.0, 4000.0, "scale of the logit noise in the entry decision (USD of "
+       "expected value)", log=True),
     _f("market.label_value_months", 6.0, 24.0, "months of profit a recruiter weighs against losing its label"),
     _f("market.churn_bonus", 150.0, 600.0, "USD an employer gets per replaced worker (seed 001, III.A)"),
     _f("market.churn_rate", 0.02, 0.1, "share of a churning pair's workers replaced a month"),

@@ -143,9 +143,9 @@ class MarketConfig:
     review_prob: float = param(0.1, 0.0, 1.0, "per month",
                                "reasoning: recruiters review practices and business model about yearly")
     imitation_scale: float = param(2000.0, 1e-9, 1e9, "USD",
-                                   "reasoning: profit gap (per month) at which copying a peer's practice "
-                                   "(deception, churning) is likely; also the scale of the entry decision's "
-                                   "expected value (business models are chosen on expected profit instead)")
+                                   "reasoning: the scale of the entry decision's logit noise on a would-be "
+                                   "entrant's expected value (business models and practices are chosen on "
+                                   "evidence of profit instead)")
     label_value_months: float = param(12.0, 0.0, 1200.0, "months of profit",
                                       "reasoning: the profit at stake for a recruiter: what it expects to "
                                       "lose with its label or licence, and the horizon of an entry decision")

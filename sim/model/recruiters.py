@@ -379,6 +379,7 @@ def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
     cfg = model.config
     rows = r.private_active()
     reviewing = rows if everyone else rows[model.rng.random(len(rows)) < cfg.market.practice_review_prob]
+    reviewing = reviewing[r.cert_stage[reviewing] != TRAINING]  # applicants keep clean for their audit
     if len(reviewing) == 0:
         return
     kind = r.kind[reviewing]
@@ -429,6 +430,7 @@ def imitate_practices(model: RecruitmentModel) -> None:
         return
     rng = model.rng
     learners = rows[rng.random(len(rows)) < m.review_prob]
+    learners = learners[r.cert_stage[learners] != TRAINING]  # applicants keep clean for their audit
     if len(learners) == 0:
         return
     for name in ("deceives", "churns"):
