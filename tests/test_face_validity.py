@@ -110,8 +110,9 @@ def test_a_smaller_wage_gap_means_lower_fees():
     ($100, $150, $250 home wage against $480 abroad).
     """
     fees = [outcome({"market.home_wage": wage}, "mean_fee_months") for wage in (100.0, 150.0, 250.0)]
-    # measured: 10.31, 8.68, 5.17 months (8 seeds: 10.32, 8.73, 5.17)
-    assert fees[0] > fees[1] + 0.5, fees
+    # measured with the second version's market: 9.79, 9.40, 6.72 months (4 seeds): the first step is
+    # now small, so only its direction is asserted
+    assert fees[0] > fees[1], fees
     assert fees[1] > fees[2] + 1.5, fees
 
 
@@ -176,7 +177,8 @@ def test_nobody_applies_when_no_contract_pays(seed):
     are given ample savings so that no lender's refusal, only the
     participation constraint, keeps them home.
     """
-    model = stepped_model(seed, **{"certification.enabled": False})
+    # no sub-agents: their own fee would come on top of the recruiters' (the chain is tested elsewhere)
+    model = stepped_model(seed, **{"certification.enabled": False, "market.subagent_share": 0.0})
     searchers = workers.find_searchers(model)
     assert len(searchers) > 500
     w = model.workers

@@ -92,11 +92,18 @@ def test_no_recruiter_is_ever_certified_when_certification_is_disabled():
 
 @pytest.mark.parametrize("zero", ["market.n_workers", "market.n_employers", "market.n_recruiters"])
 def test_empty_populations_run_and_place_nobody(zero):
-    model = run({zero: 0, "run.steps": 24})
+    # (no entry either: an empty market attracts entrants, tested below)
+    model = run({zero: 0, "run.steps": 24, "market.max_entrants": 0})
     ts = model.timeseries()
     assert len(ts) == 24
     assert (ts["placements"] == 0).all()
     assert model.summary()["total_placements"] == 0
+
+
+def test_entrants_fill_a_market_that_starts_without_recruiters():
+    """With jobs and workers but no recruiter, the first entrant expects every order: entry starts."""
+    ts = run({"market.n_recruiters": 0, "run.steps": 24}).timeseries()
+    assert ts["entries"].sum() > 0 and ts["placements"].tail(12).sum() > 0
 
 
 def test_everything_empty_runs():

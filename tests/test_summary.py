@@ -110,7 +110,7 @@ def test_drift_keys_cover_the_drift_outcomes_the_model_records(monkeypatch):
     (167, 120, 48, False),  # its first month is the burn-in's last
     (48, 0, 48, True),
     (0, 0, 1, False),
-    (240, 120, 48, True),   # the defaults
+    (240, 192, 48, True),   # the defaults
 ])
 def test_steady_when_the_window_lies_wholly_after_the_burn_in(months, burn_in, window, steady):
     summary = summarise(planted(months), window_months=window, burn_in_months=burn_in)
@@ -126,7 +126,7 @@ def test_the_summary_is_flat_json_scalars():
 
 def test_defaults_give_a_steady_window_of_two_contracts():
     run = RunConfig()
-    assert (run.burn_in_months, run.summary_window_months) == (120, 48)
+    assert (run.burn_in_months, run.summary_window_months) == (192, 48)
     assert run.steps >= run.burn_in_months + run.summary_window_months
 
 
@@ -146,7 +146,7 @@ def test_the_note_names_the_steps_a_steady_window_needs():
     config = build_config({"run.steps": 60})
     note = steady_note(config, {"steady": False})
     assert note is not None and "\n" not in note
-    assert "overlaps" in note and "burn-in" in note and "run.steps=168" in note
+    assert "overlaps" in note and "burn-in" in note and "run.steps=240" in note
     assert steady_note(config, {"steady": True}) is None
 
 
@@ -154,9 +154,9 @@ def test_the_command_notes_an_unsteady_window_on_stderr_and_succeeds(tmp_path):
     done = recruitsim(*TINY, f"hydra.run.dir={tmp_path / 'short'}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if "overlaps" in line]
-    assert len(notes) == 1 and "run.steps=168" in notes[0], done.stderr
+    assert len(notes) == 1 and "run.steps=240" in notes[0], done.stderr
     summary = json.loads((tmp_path / "short" / "summary.json").read_text())
-    assert summary["steady"] is False and summary["burn_in_months"] == 120
+    assert summary["steady"] is False and summary["burn_in_months"] == 192
 
     steady = recruitsim(*TINY, "run.burn_in_months=0", "run.summary_window_months=3",
                         f"hydra.run.dir={tmp_path / 'steady'}", cwd=tmp_path)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model import beliefs, kernels
+from sim.model import beliefs, kernels, subagents
 from sim.model.kinds import CERTIFIED, FEE_CHARGING, PUBLIC
 
 if TYPE_CHECKING:
@@ -303,8 +303,6 @@ def break_even_price(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     open_fee, hidden = charged_months(model)
     # for each row: processing + fixed cost over capacity + markup + label holders' audits over capacity
     # - the fee the worker pays (kernels.break_even_price); + direct sourcing (sim.model.subagents)
-    from sim.model import subagents
-
     floor = kernels.break_even_price(rows, open_fee, hidden, r.order_wage, r.capacity, r.cert_stage, HOLDS_LABEL,
                                      m.placement_cost, m.fixed_cost, m.min_margin, model.scheme.running_cost(),
                                      r.orders, r.kind, r.n, PUBLIC, m.employer_choice_scale, MAX_ORDER_SHARE)
@@ -373,8 +371,6 @@ def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
     ``everyone``, every recruiter reviews (the starting market, so that no
     recruiter begins the run breaking a rule it would not break).
     """
-    from sim.model import subagents
-
     r = model.recruiters
     cfg = model.config
     rows = r.private_active()
@@ -405,7 +401,8 @@ def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
     explore = model.rng.random(len(reviewing)) < cfg.market.practice_experiment_prob
     meaningful = (kind == CERTIFIED) | (cap is not None)  # with no cap there is nothing to evade
     r.overcharges[reviewing] = (choice ^ explore) & meaningful
-    subagents.choose_sourcing(model, reviewing, caught, label_loss)
+    open_fee, hidden = charged_months(model)
+    subagents.choose_sourcing(model, reviewing, caught, label_loss, open_fee + hidden)
 
 
 def imitate_practices(model: RecruitmentModel) -> None:

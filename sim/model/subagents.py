@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config import Placebo
-from sim.model.recruiters import CERTIFIED, charged_months
+from sim.model.kinds import CERTIFIED
 from sim.model.workers import DECEIVED, ILLEGAL_FEE
 
 if TYPE_CHECKING:
@@ -65,13 +65,15 @@ def initial_practice(model: RecruitmentModel, count: int) -> np.ndarray:
 
 
 def choose_sourcing(model: RecruitmentModel, reviewing: np.ndarray, caught: np.ndarray,
-                    label_loss: np.ndarray) -> None:
+                    label_loss: np.ndarray, charged: np.ndarray) -> None:
     """Recruiters under review decide whether to source workers through sub-agents.
 
     Called from :func:`sim.model.recruiters.choose_compliance` with the terms
     it already computed for the same reviewers: ``caught`` (perceived chance
-    an inspection finds one violation) and ``label_loss`` (the label's value
-    times the scheme's perceived monthly catch rate, per placement). A recruiter uses
+    an inspection finds one violation), ``label_loss`` (the label's value
+    times the scheme's perceived monthly catch rate, per placement) and
+    ``charged`` (what each recruiter row charges a worker now, open and
+    hidden, in months of wage). A recruiter uses
     sub-agents when the direct sourcing cost saved per placement exceeds its
     honesty times the expected penalty per placement of the sub-agent fee:
 
@@ -96,8 +98,7 @@ def choose_sourcing(model: RecruitmentModel, reviewing: np.ndarray, caught: np.n
         penalty = np.where(r.kind[reviewing] == CERTIFIED, visibility * label_loss, 0.0)
         cap = cfg.policy.fee_cap_months
         if cap is not None:
-            open_fee, hidden = charged_months(model)
-            illegal = open_fee[reviewing] + hidden[reviewing] + m.subagent_fee_months > cap + 1e-9
+            illegal = charged[reviewing] + m.subagent_fee_months > cap + 1e-9
             penalty += np.where(illegal, visibility * caught * model.regulator.effective_fine(), 0.0)
         use = m.direct_sourcing_cost > r.honesty[reviewing] * penalty
     else:  # a sub-agent who charges nothing breaks no rule

@@ -37,6 +37,7 @@ UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
     "months": (0.0, None),
     "months of wage": (0.0, None),
     "workers": (0.0, None),
+    "people": (0.0, None),
     "recruiters": (0.0, None),
     "placements": (0.0, None),
     "violations": (0.0, None),
