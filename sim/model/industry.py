@@ -34,6 +34,7 @@ from sim.model.kinds import CERTIFIED, FEE_CHARGING
 from sim.model.recruiters import (
     MAX_ORDER_SHARE,
     TRAINING,
+    break_even_price,
     charged_months,
     market_fee_months,
     word_of_mouth_view,
@@ -269,7 +270,8 @@ def enter(model: RecruitmentModel) -> dict:
     recruiters with or without the label, or serving the job orders
     incumbents turned away last month at the typical margin (in an empty
     market, at the markup of a recruiter with every order,
-    ``1 / (beta (1 - MAX_ORDER_SHARE))``). It enters when
+    ``1 / (beta (1 - MAX_ORDER_SHARE))``). It opens at its own target
+    price (:func:`sim.model.recruiters.break_even_price`). It enters when
     ``label_value_months`` of that exceeds the entry cost (the barrier), with
     logit noise of scale ``imitation_scale``. An entrant has no status quo:
     it takes the label when the expected gap over its planning horizon pays
@@ -304,6 +306,7 @@ def enter(model: RecruitmentModel) -> dict:
         gain = m.planning_horizon_months * expected_gap(model, rows, np.zeros(count, dtype=bool), 0.0)
         take_label = gain > switch_cost(model, True)
     copy_practices(model, rows, incumbents, take_label)
+    r.price[rows] = break_even_price(model, rows)  # an entrant opens at its own target price
     model.scheme.start_training(rows[take_label])
     return {"entries": count}
 

@@ -36,7 +36,7 @@ from sim.model import (
 from sim.model.certification import CertificationScheme
 from sim.model.ledger import Ledger
 from sim.model.outcomes import OUTCOMES, measure, summarise
-from sim.model.recruiters import CERTIFIED, FEE_CHARGING, PUBLIC, RecruiterTable
+from sim.model.recruiters import FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
 
@@ -128,8 +128,9 @@ class RecruitmentModel(mesa.Model):
             n_cert = round(config.certification.initial_share * m.n_recruiters)
             self._start_certified(private[:n_cert])
         r = self.recruiters
-        r.price[private] = np.where(r.kind[private] == CERTIFIED,
-                                    recruiters.break_even_price(self, private), 0.0)
+        # every recruiter opens at its target price (recruiters.break_even_price): break-even, with the
+        # worker-fee income it expects under the rules in force, plus the markup of a recruiter among many
+        r.price[private] = recruiters.break_even_price(self, private)
         # starting recruiters weigh evasion, cheating and sub-agents under the rules in force (their
         # drawn practices stand for the market before the run; the rules apply from month 1)
         recruiters.choose_compliance(self, everyone=True)
