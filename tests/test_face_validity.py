@@ -230,12 +230,13 @@ def test_fees_rise_as_the_public_mandate_weakens():
     kickback instead, and the workers it hires pay the market fee.
     """
     fees = [outcome(KOREA | {"policy.public_mandate": mandate}, "mean_fee_months") for mandate in (1.0, 0.9, 0.8)]
-    # measured: 0.600, 0.873, 2.88 months (8 seeds at 0.9: 1.23); per seed, mandate 0.9 is sometimes
+    # measured with the second version's market (recruiters opening at their target price): 0.60,
+    # 1.14, 1.85 months; before it: 0.600, 0.873, 2.88 (8 seeds at 0.9: 1.23); per seed, mandate 0.9 is sometimes
     # 0.6 exactly (seed 1), so only the seed mean is compared. At 0.95 the few free employers rarely keep
     # any private recruiter in business (5 of 8 seeds end with none since issue 11's price rule, 3 of
     # seeds 0-3 before it; 8-seed mean now 0.77): too thin a margin to test.
     assert fees[0] < fees[1] - 0.1, fees
-    assert fees[1] < fees[2] - 1.0, fees
+    assert fees[1] < fees[2] - 0.5, fees
 
 
 def test_a_full_mandate_makes_every_placement_public_at_the_public_fee():

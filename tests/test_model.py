@@ -138,7 +138,7 @@ def test_debt_bondage_matches_its_definition():
     """A worker abroad is in bondage when the rest of the contract's net pay cannot clear the debt."""
     from sim.model.workers import ABROAD, bondage_mask
 
-    model = run({"seed": 5, "run.steps": 48})
+    model = run({"seed": 5, "run.steps": 48, "market.interest_rate": 0.05})  # dear credit: some in bondage
     w, m = model.workers, model.config.market
     abroad = np.flatnonzero(w.status == ABROAD)
     mask = bondage_mask(model, abroad)

@@ -106,17 +106,26 @@ def test_prices_move_part_way_to_the_target_from_below_and_above():
 # --- kickbacks and their pass-through as outcomes -------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_fewer_competitors_pass_less_of_the_fee_on(seed):
+def test_fewer_competitors_pass_less_of_the_fee_on():
     """Same demand (100 employers of 20 jobs), 5 recruiters against 30, entry closed so the number
     stays: the few are overloaded and have large order shares, so their prices climb (scarcity rent
-    and markup) and employers get smaller kickbacks, a smaller share of the fee. Paired seeds."""
-    common = {"seed": seed, "run.steps": 96, "run.summary_window_months": 24, "market.max_entrants": 0}
-    many = run(common).summary()
-    few = run(common | {"market.n_recruiters": 5}).summary()
-    assert few["n_recruiters"] == 5 and many["n_recruiters"] > 5
-    assert few["kickback_per_hire"] < many["kickback_per_hire"]
-    assert few["fee_pass_through"] < many["fee_pass_through"]
+    and markup) and employers get smaller kickbacks, a smaller share of the fee. Paired seeds; never
+    more for the few in any seed, less over the seeds (the 30 can thin out by exits until they too
+    are overloaded and pay no kickback: seed 0 ends with 10)."""
+    few_kickback, many_kickback, few_share, many_share = [], [], [], []
+    for seed in SEEDS:
+        common = {"seed": seed, "run.steps": 96, "run.summary_window_months": 24, "market.max_entrants": 0}
+        many = run(common).summary()
+        few = run(common | {"market.n_recruiters": 5}).summary()
+        assert few["n_recruiters"] == 5 and many["n_recruiters"] > 5
+        assert few["kickback_per_hire"] <= many["kickback_per_hire"]
+        assert few["fee_pass_through"] <= many["fee_pass_through"]
+        few_kickback.append(few["kickback_per_hire"])
+        many_kickback.append(many["kickback_per_hire"])
+        few_share.append(few["fee_pass_through"])
+        many_share.append(many["fee_pass_through"])
+    assert np.mean(few_kickback) < np.mean(many_kickback)
+    assert np.mean(few_share) < np.mean(many_share)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
