@@ -324,3 +324,17 @@ def test_a_full_disk_in_an_analysis_ends_with_a_message_and_status_1(tmp_path, m
     store = Store(tmp_path / "discovery" / "runs")
     statuses = sorted(r["status"] for r in store.records())
     assert statuses == ["completed", "completed", "failed"], "the run that could not be written is recorded failed"
+
+
+@pytest.mark.parametrize("error", [
+    OSError(28, "error writing bytes to file. Detail: [errno 28] No space left on device"),  # pyarrow, errno set
+    OSError("error writing bytes to file. Detail: [errno 28] No space left on device"),  # pyarrow, in text only
+    OSError(28, "No space left on device", "/sweep/store/.part.parquet.x1y2.tmp"),  # an atomic write's temp file
+])
+def test_a_full_disk_is_named_in_plain_words_whoever_raised_it(error):
+    """The message names the errno's meaning (not pyarrow's wording) and the file, or what was written."""
+    from sim.runs.sweep import write_problem
+
+    message = write_problem(error, "the results store")
+    assert message.startswith("no space left on device while writing ")
+    assert message.endswith(("/sweep/store/part.parquet", "the results store"))

@@ -278,10 +278,14 @@ def write_problem(exc: OSError, what: str | os.PathLike) -> str:
     A temporary file of an atomic write is named by the file it was to become.
     """
     code = exc.errno
-    if code is None:  # pyarrow's errors carry the errno in their text only: "... [errno 28] ..."
-        found = re.search(r"\[errno (\d+)\]", str(exc), flags=re.IGNORECASE)
-        code = int(found.group(1)) if found else None
-    reason = exc.strerror or (os.strerror(code) if code else format_error(exc))
+    reason = exc.strerror
+    # pyarrow's errors carry the errno in their text ("error writing bytes to file. Detail: [errno 28]
+    # No space left on device"), with or without setting it: the errno's own words say it best
+    found = re.search(r"\[errno (\d+)\]", str(exc), flags=re.IGNORECASE)
+    if found:
+        code = int(found.group(1))
+        reason = os.strerror(code)
+    reason = reason or (os.strerror(code) if code else format_error(exc))
     reason = reason[:1].lower() + reason[1:]
     if exc.filename:
         path = Path(os.fsdecode(exc.filename))
