@@ -76,7 +76,8 @@ def mean_profit(model: RecruitmentModel, label: bool) -> float | None:
 
 # --- what a recruiter expects to earn under each business model ----------------------------------
 
-def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool) -> np.ndarray:
+def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool,
+                   market: tuple | None = None) -> np.ndarray:
     """Monthly profit each recruiter of ``rows`` would expect with (or without) the label, from prices
     and costs everyone can see: a forward estimate that needs no one to practise the model.
 
@@ -105,7 +106,7 @@ def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool) -> np
     capacity = np.maximum(r.capacity[rows], 1).astype(float)
     wage = r.order_wage[rows]
     price = r.price[rows] + (own_fee - fee_x) * wage + (running_x - own_running) / capacity
-    orders = expected_orders(model, rows, price, label)
+    orders = expected_orders(model, rows, price, label, market)
     placed = np.minimum(orders, capacity)
     margin = price + fee_x * wage - m.placement_cost
     return placed * margin - m.fixed_cost - running_x
@@ -129,25 +130,41 @@ def unlabelled_fee_months(model: RecruitmentModel, fee_months: np.ndarray) -> fl
     return fee if cap is None else min(fee, cap)
 
 
-def expected_orders(model: RecruitmentModel, rows: np.ndarray, price: np.ndarray, label: bool) -> np.ndarray:
+def employers_market(model: RecruitmentModel) -> tuple | None:
+    """Employers' utilities of today's recruiters, the part of :func:`expected_orders` that does not
+    depend on the recruiter being weighed (computed once for both business models); None when there
+    is no recruiter or no vacancy."""
+    cfg = model.config
+    r = model.recruiters
+    plain_vacancies, committed_vacancies = model.vacancies_seen
+    everyone = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    if len(everyone) == 0 or plain_vacancies + committed_vacancies == 0:
+        return None
+    scale = cfg.market.employer_choice_scale
+    delivers, base_cost, brand_cost = employer_view(model, everyone)
+    plain_u = delivers - scale * base_cost
+    committed_u = plain_u - scale * brand_cost
+    shift = max(plain_u.max(), committed_u.max())
+    return everyone, delivers, plain_u, committed_u, shift
+
+
+def expected_orders(model: RecruitmentModel, rows: np.ndarray, price: np.ndarray, label: bool,
+                    market: tuple | None = None) -> np.ndarray:
     """Job orders a month each recruiter of ``rows`` would get at ``price``, with or without the label.
 
     Employers' logit choice (:func:`sim.model.employers.place_job_orders`)
     evaluated in expectation: each of this month's open vacancies picks
     among the recruiters its employer considers, the recruiter in question
     being seen as the label makes it look (:func:`sim.model.recruiters.perceived_kind`).
+    ``market``: :func:`employers_market`, when the caller has it already.
     """
     cfg = model.config
-    r = model.recruiters
-    plain_vacancies, committed_vacancies = model.vacancies_seen
-    everyone = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
-    if len(everyone) == 0 or plain_vacancies + committed_vacancies == 0:
+    market = employers_market(model) if market is None else market
+    if market is None:
         return np.zeros(len(rows))
+    everyone, delivers, plain_u, committed_u, shift = market
+    plain_vacancies, committed_vacancies = model.vacancies_seen
     scale = cfg.market.employer_choice_scale
-    delivers, base_cost, brand_cost = employer_view(model, everyone)
-    plain_u = delivers - scale * base_cost
-    committed_u = plain_u - scale * brand_cost
-    shift = max(plain_u.max(), committed_u.max())
     plain_all, committed_all = np.exp(plain_u - shift).sum(), np.exp(committed_u - shift).sum()
     position = np.searchsorted(everyone, rows)
     # the recruiter as it would be seen: perceived kind, liability and suspicion of that kind
@@ -219,7 +236,8 @@ def expected_gap(model: RecruitmentModel, rows: np.ndarray, label_now: np.ndarra
     error is charged against the gap, so luck in a few practitioners'
     profits does not move anyone.
     """
-    forward = forward_profit(model, rows, True) - forward_profit(model, rows, False)
+    market = employers_market(model)
+    forward = forward_profit(model, rows, True, market) - forward_profit(model, rows, False, market)
     forward = np.where(label_now, -forward, forward)
     books, error, weight = observed_gap(model, label_now)
     return (1.0 - weight) * forward + weight * books - confidence * weight * error
