@@ -77,15 +77,15 @@ WORLDS = {
 #: version's market (issue 11). Record them anew, saying why in the commit message, whenever the
 #: model's behaviour changes on purpose; a kernel or speed change must leave them as they are.
 DIGESTS = {
-    "levers/0": "07dbf6cf38f32e72727cdc3508d3df3f8c188cd1ce77c4335b201642b1d84f53",
-    "levers/1": "d4b2cbf7e1f7ebfa4f8738d2b8560587aa1d1d0ca37c05289973148c1be0555c",
-    "levers/2": "fdd9bc35eda43424269a34b179f3a1a859840b2e789cb1d12625f2787554e486",
-    "small/0": "06165101bb901dff51154c786c434fb6f1143dd321cc2eaa2be0b0070ffec573",
-    "small/1": "d22a2efc3c663adaa521c79f257f0fc509a202b23401f07772784aefdde6b005",
-    "small/2": "ecb02984e24a68e2c13a7181bbdde95cf1fc25f05813293edbd67d8c24e36b98",
-    "windows/0": "8bdadb986fee417b11b2b94716b0bdade63056bc5505c9db0ad709d0ce5f4300",
-    "windows/1": "fa9eb9262039fad0761f206423c3683b24f368aca9ef2b80c35ae8f918b0d742",
-    "windows/2": "eef761f02573e998127ef5584f6186db5ae1a91dd9110699a9230b7bae1f3af5",
+    "levers/0": "64d88ae18e9003e15a9afd631c6ca072cdb98e53881dcc039aee8a4dd117bf2d",
+    "levers/1": "8dae385e3394e9d120e1b917bd022d787be4ac0d00246723afd11f930cf8a3da",
+    "levers/2": "6a056569c9376ac3fadd7f188a073bf24ffaee372857d6e0cff0b82369472c8c",
+    "small/0": "b864b773a4912c5b4c8920837945b201301624252de785c06144def50c58153e",
+    "small/1": "4d15679327513bdab32b059f1bd83f0f4e5f92fd178364a801406b6ff684ab0d",
+    "small/2": "22c2b34e366ec06ea48707d8052853e55cfb7bdf31418e17b92046e139b2703e",
+    "windows/0": "ef2f36269f41c96d140d51b15ec472f08ea2b4defb24a4c666281fe915a1696e",
+    "windows/1": "e0cbab8b4f10c9726ec3979576a1666081ef37a16d047a99304a90dbe559a645",
+    "windows/2": "73aaae33cb6c9953018593ec9ad44a12056038cb6b009fe558d31b82300cb243",
 }
 
 

@@ -48,6 +48,7 @@ from sim.config.schema import (
                               INF,
                               CertificationConfig,
                               ConfigError,
+                              Enforcement,
                               MarketConfig,
                               Placebo,
                               PolicyConfig,
@@ -64,7 +65,7 @@ from sim.config.schema import (
 __all__ = [
     "CONFIG_DIR", "CONFIG_KEYS", "CONFIG_NAME", "GROUP_FILES", "CONFIG_TYPES", "EXPERIMENT_DIR", "INF", "LEVER_GROUPS",
     "REPO_ROOT", "SCENARIO_DIR", "CertificationConfig", "ConfigError", "InvalidConfig", "MarketConfig",
-    "PolicyConfig", "RecruitsimConfig", "RunConfig", "SocietyConfig", "Placebo", "Targeting", "UnknownKey",
+    "PolicyConfig", "RecruitsimConfig", "RunConfig", "SocietyConfig", "Enforcement", "Placebo", "Targeting", "UnknownKey",
     "build_config", "canonical_json", "check_config", "compose_config", "config_hash", "config_to_dict",
     "explain", "flat_config", "flatten", "lever_values", "param", "precheck", "register_configs",
     "to_jsonable", "validate",

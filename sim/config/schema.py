@@ -50,6 +50,14 @@ class Targeting(str, Enum):
     risk = "risk"
 
 
+class Enforcement(str, Enum):
+    """How the inspection budget is set: by the legislator once (``fixed``) or by a political process
+    each month (``endogenous``: complaints reaching the state, lobbying, diversion; docs/ODD.md, S17)."""
+
+    fixed = "fixed"
+    endogenous = "endogenous"
+
+
 class Placebo(str, Enum):
     """Which label the scheme hands out: the real one, or a control that isolates part of it.
 
@@ -247,6 +255,40 @@ class PolicyConfig:
     capture: float = param(0.0, 0.0, 1.0, "strength",
                            "seed 001, III.A: industry influence weakens enforcement")
     anti_retaliation: float = param(0.0, 0.0, 1.0, "protection strength", "seed 001, III.C and III.E")
+    enforcement: Enforcement = param(
+        Enforcement.fixed, unit="fixed | endogenous",
+        source="seed 001, III.D: enforcement follows politics; fixed = policy.inspection_rate every month "
+               "(today's behaviour), endogenous = a budget moved by complaints and lobbying (S17)")
+    budget_adjust: float = param(
+        1 / 12, 0.01, 1.0, "share per month",
+        "reasoning: the inspection budget moves a twelfth of the way to its target a month (a yearly budget "
+        "cycle); endogenous enforcement only")
+    pressure_reference: float = param(
+        20.0, 0.01, 1000.0, "complaints reaching the state per 100 placements",
+        "measured: the label-free no-rule baseline at fixed enforcement (19-20 per 100, 3 seeds); at this "
+        "pressure the budget's target is the legislated inspection_rate")
+    pressure_elasticity: float = param(
+        0.5, 0.0, 3.0, "elasticity",
+        "reasoning: the budget's target scales with (pressure / reference) to this power (floor 0.1, cap 10); "
+        "0 = complaints move nothing")
+    lobby_share: float = param(
+        0.02, 0.0, 0.5, "share of positive monthly profit",
+        "reasoning: what a recruiter with a stake in enforcement spends lobbying; the side it takes follows "
+        "from the published enforcement record (S17), not from its business model")
+    lobby_weight: float = param(
+        1.0, 0.0, 20.0, "per unit of net lobbying over industry profit",
+        "reasoning: the budget's target is multiplied by exp(lobby_weight x (spend for - spend against) / "
+        "industry profit)")
+    diversion: float = param(
+        0.0, 0.0, 1.0, "share of the budget",
+        "seed 001, III.D: the scheme's existence can divert the state's attention and budget from regulating "
+        "(a scenario axis, 0 by default): the target falls by this share while certification is enabled, "
+        "whoever holds the label")
+    substitution: float = param(
+        0.0, 0.0, 1.0, "share",
+        "seed 001, III.D (a government paying for private audits instead of inspecting): the state accepts a "
+        "label holder's audit report in place of this share of its inspections; those inspections are not "
+        "done (a scenario axis, 0 by default)")
     label_inspection_weight: float = param(
         1.0, 0.0, 1.0, "weight",
         "reasoning: risk-based targeting's weight for a recruiter seen as certified, relative to one seen as "
@@ -412,12 +454,17 @@ def validate(cfg: Any) -> RecruitsimConfig:
 
 
 #: Groups of keys whose values constrain each other (checked together in a sweep's pre-check).
-CROSS_KEY_RULES = (("certification.surveillance_period_months", "certification.surveillance_interval_months"),)
+CROSS_KEY_RULES = (("certification.surveillance_period_months", "certification.surveillance_interval_months"),
+                   ("policy.enforcement", "policy.capture"))
 
 
 def _check_cross_keys(cfg: RecruitsimConfig) -> None:
     """Values that are each allowed but not together."""
     cert = cfg.certification
+    if cfg.policy.enforcement == Enforcement.endogenous and cfg.policy.capture > 0:
+        raise ConfigError("policy.capture", cfg.policy.capture,
+                          "0 with policy.enforcement=endogenous (lobbying is industry influence there; "
+                          "capture would count it twice)")
     if cert.surveillance_period_months < cert.surveillance_interval_months:
         raise ConfigError("certification.surveillance_period_months", cert.surveillance_period_months,
                           f">= certification.surveillance_interval_months ({cert.surveillance_interval_months})")
@@ -442,6 +489,8 @@ def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
             value = Targeting(value)
         elif last == "placebo":
             value = Placebo(value)
+        elif last == "enforcement":
+            value = Enforcement(value)
         setattr(node, last, value)
     return validate(cfg)
 

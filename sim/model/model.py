@@ -108,6 +108,7 @@ class RecruitmentModel(mesa.Model):
         m = config.market
         self.reserved_orders = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.returned: list[np.ndarray] = []
+        self.state_hears = [0, 0]      # complaints reaching the state this month, and placements that could
         self.exits_this_month = 0      # recruiters leaving, whatever the reason (an outcome)
         self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
         self.typical_margin = 0.0      # recent average margin per placement (USD)

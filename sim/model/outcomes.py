@@ -33,6 +33,9 @@ OUTCOME_UNITS = {
     "fee_free_share": "share of the month's placements",
     "above_cap_share": "share of the month's placements",
     "subagent_fee_share": "share of the fees workers paid in the month",
+    "inspection_budget": "inspections per recruiter per month",
+    "lobbying_spend": "USD per month",
+    "enforcement_strength": "share of the legislated enforcement",
 }
 
 if TYPE_CHECKING:
@@ -130,7 +133,15 @@ OUTCOMES = {
     "exits": ("recruiters", "recruiters leaving: bankrupt, giving up losses, or licence revoked"),
     "switches_to_certified": ("recruiters", "fee-charging recruiters starting certification"),
     "switches_to_fee_charging": ("recruiters", "certified recruiters dropping the label"),
-    "enforcement_strength": ("share", "enforcement left after capture"),
+    "enforcement_strength": ("share", "enforcement left: after capture (fixed enforcement), or the inspection "
+                                      "budget over the legislated rate (endogenous)"),
+    "inspection_budget": ("share", "inspections per recruiter a month the state pays for (policy.inspection_rate, "
+                                   "or the budget the political process set)"),
+    "lobbying_spend": ("USD", "recruiters' lobbying this month, for and against enforcement"),
+    "lobbying_for": ("USD", "lobbying for enforcement this month"),
+    "lobbying_against": ("USD", "lobbying against enforcement this month"),
+    "lobbying_spend_labelled": ("USD", "lobbying by label holders this month"),
+    "lobbying_spend_unlabelled": ("USD", "lobbying by recruiters without the label this month"),
 }
 
 
@@ -268,7 +279,13 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
         "violations_committed": violations,
         "certified_violations_committed": int(labelled_violations),
         "hhi": hhi,
-        "enforcement_strength": model.regulator.strength(),
+        "enforcement_strength": model.regulator.enforcement_strength(),
+        "inspection_budget": model.regulator.inspection_budget(),
+        "lobbying_spend": model.regulator.lobbying["for"] + model.regulator.lobbying["against"],
+        "lobbying_for": model.regulator.lobbying["for"],
+        "lobbying_against": model.regulator.lobbying["against"],
+        "lobbying_spend_labelled": model.regulator.lobbying["labelled"],
+        "lobbying_spend_unlabelled": model.regulator.lobbying["unlabelled"],
     }
     for name in OUTCOMES:
         if name not in out:

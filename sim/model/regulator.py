@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config import Targeting
+from sim.config import Enforcement, Targeting
 from sim.model import subagents
 from sim.model.recruiters import CERTIFIED, FEE_CHARGING, perceived_kind
 from sim.model.workers import DECEIVED, ILLEGAL_FEE, SUBAGENT_FEE
@@ -37,6 +37,12 @@ class Regulator(mesa.Agent):
         self._detected_avg = np.zeros(3)
         self._placed_avg = np.zeros(3)
         self.industry_influence = 0.0
+        # the political process (S17; endogenous enforcement only): the budget, the pressure it answers,
+        # and this month's lobbying (USD: for, against; by label holders, by the unlabelled)
+        self.endogenous = self.policy.enforcement == Enforcement.endogenous
+        self.budget = self.policy.inspection_rate
+        self.pressure = self.policy.pressure_reference
+        self.lobbying = {"for": 0.0, "against": 0.0, "labelled": 0.0, "unlabelled": 0.0}
 
     def strength(self) -> float:
         """Share of enforcement left after capture: 1 - capture x the fee-charging industry's influence."""
@@ -48,7 +54,20 @@ class Regulator(mesa.Agent):
 
     def effective_rate(self) -> float:
         """Monthly inspection probability per recruiter actually carried out, after capture."""
-        return self.policy.inspection_rate * self.strength()
+        return self.inspection_budget() * self.strength()
+
+    def inspection_budget(self) -> float:
+        """Inspections per recruiter a month the state pays for: the legislated ``inspection_rate``, or
+        under endogenous enforcement the budget the political process has set (S17)."""
+        return self.budget if self.endogenous else self.policy.inspection_rate
+
+    def enforcement_strength(self) -> float:
+        """Enforcement left, as a share: after capture (fixed), or the budget over the legislated rate
+        (endogenous; NaN when the legislated rate is 0)."""
+        if not self.endogenous:
+            return self.strength()
+        b0 = self.policy.inspection_rate
+        return self.budget / b0 if b0 > 0 else float("nan")
 
     def expected_liability(self, rows: np.ndarray) -> np.ndarray:
         """Fine an employer expects to share per hire through each recruiter (USD), under joint liability.
@@ -91,6 +110,9 @@ class Regulator(mesa.Agent):
             label = np.where(perceived_kind(self.model)[rows] == CERTIFIED, self.policy.label_inspection_weight, 1.0)
             weight = label * (1.0 + r.strikes[rows]) * (1.0 + r.complaints_ema[rows])
         prob = np.minimum(1.0, rate * len(rows) * weight / weight.sum())
+        if self.policy.substitution > 0:  # audit reports accepted in place of a share of holders' inspections
+            holders = perceived_kind(self.model)[rows] == CERTIFIED
+            prob = np.where(holders, prob * (1.0 - self.policy.substitution), prob)
         return rows[self.model.rng.random(len(rows)) < prob]
 
     def enforce(self, placements_by_kind: np.ndarray) -> dict:
@@ -141,9 +163,70 @@ class Regulator(mesa.Agent):
         model.exit_recruiters(revoked)
 
         self._update_beliefs(examined, inspected, placements_by_kind, rec)
+        if self.endogenous:
+            self._lobby()
+            self._set_budget(len(referred))
         return {"inspections": int(len(inspected)), "violations_detected": int(len(found)),
                 "fines_collected": float(fines.sum() + liability), "licences_revoked": int(len(revoked)),
                 "certified_violations_found_inspections": int(w.placed_by_label[found].sum()) if len(found) else 0}
+
+    def _lobby(self) -> None:
+        """Recruiters with a stake in enforcement spend a share of their profit lobbying for or against it.
+
+        The side a recruiter takes follows from the published enforcement
+        record, not from its business model: its stance is
+        ``(d_other - d_own) / (d_other + d_own)`` in [-1, 1], ``d`` the
+        detections per placement of its own perceived kind and of the other
+        (unlabelled against label holders). A kind caught more than its
+        rivals lobbies against enforcement; one caught less lobbies for it
+        (more inspections raise its rivals' costs); where nobody is caught,
+        nobody lobbies. It spends ``lobby_share`` of its positive monthly
+        profit times ``|stance|`` (S17).
+        """
+        model = self.model
+        r = model.recruiters
+        rows = r.private_active()
+        self.lobbying = dict.fromkeys(self.lobbying, 0.0)
+        if len(rows) == 0 or self.policy.lobby_share == 0:
+            return
+        kind = perceived_kind(model)[rows]
+        d = self.detections_per_placement
+        own = np.where(kind == CERTIFIED, d[CERTIFIED], d[FEE_CHARGING])
+        other = np.where(kind == CERTIFIED, d[FEE_CHARGING], d[CERTIFIED])
+        total = own + other
+        stance = np.divide(other - own, total, out=np.zeros(len(rows)), where=total > 0)
+        spend = self.policy.lobby_share * np.maximum(r.profit_ema[rows], 0.0) * np.abs(stance)
+        r.cash[rows] -= spend
+        model.ledger.transfer("recruiters", "outside", spend.sum(), "lobbying")
+        labelled = r.label[rows]
+        self.lobbying = {"for": float(spend[stance > 0].sum()), "against": float(spend[stance < 0].sum()),
+                         "labelled": float(spend[labelled].sum()), "unlabelled": float(spend[~labelled].sum())}
+
+    def _set_budget(self, referrals: int) -> None:
+        """The political process: next month's inspection budget moves toward a target (S17).
+
+        target = inspection_rate x (1 - diversion, while the scheme exists)
+                 x clip((pressure / pressure_reference) ^ pressure_elasticity, 0.1, 10)
+                 x exp(lobby_weight x (lobbying for - against) / industry profit),
+        clipped to [0, 1]; the budget moves ``budget_adjust`` of the way. Pressure
+        is complaints reaching the state, and the scheme's referrals, per 100
+        placements whose complaints could reach it (a fading average with the
+        same weight): complaints routed to the scheme's auditor neither count
+        nor dilute it.
+        """
+        model = self.model
+        p = self.policy
+        heard, reachable = model.state_hears
+        month = 100.0 * (heard + referrals) / max(reachable, 1)
+        self.pressure += p.budget_adjust * (month - self.pressure)
+        pressure = np.clip((max(self.pressure, 0.0) / p.pressure_reference) ** p.pressure_elasticity, 0.1, 10.0)
+        r = model.recruiters
+        profit = float(np.maximum(r.profit_ema[r.private_active()], 0.0).sum())
+        net = (self.lobbying["for"] - self.lobbying["against"]) / max(profit, 1.0)
+        diverted = p.diversion if model.config.certification.enabled else 0.0
+        lobbied = np.exp(min(max(p.lobby_weight * net, -50.0), 50.0))  # (bounded: the target is clipped anyway)
+        target = p.inspection_rate * (1.0 - diverted) * pressure * lobbied
+        self.budget += p.budget_adjust * (min(max(target, 0.0), 1.0) - self.budget)
 
     def _update_beliefs(self, examined: np.ndarray, inspected: np.ndarray, placements_by_kind: np.ndarray,
                         found_rec: np.ndarray) -> None:

@@ -46,6 +46,10 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     rng = model.rng
     v = w.violation[placed.workers]
     wronged = v != 0
+    # complaints about holders of the real label go to its auditor first where the scheme says so:
+    # they do not reach the state (S17's pressure counts complaints and placements that can reach it)
+    to_scheme_only = (r.kind[placed.recruiters] == CERTIFIED) & model.config.certification.complaint_exhaustion
+    model.state_hears = [0, int(len(v) - to_scheme_only.sum())]
     if not wronged.any():
         r.complaints_ema[: r.n] *= 1.0 - COMPLAINT_MEMORY
         return {"complaints": 0, "retaliations": 0}
@@ -58,6 +62,7 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     complains = wronged & (rng.random(len(v)) < prob)
     who = placed.workers[complains]
     about = placed.recruiters[complains]
+    model.state_hears[0] = int((complains & ~to_scheme_only).sum())
     n = r.n
     counts = np.bincount(about, minlength=n)[:n]
     r.complaints_ema[:n] += COMPLAINT_MEMORY * (counts - r.complaints_ema[:n])
