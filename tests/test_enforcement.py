@@ -154,3 +154,30 @@ def test_money_balances_with_lobbying():
     assert model.ledger.total(flow="lobbying") > 0
     assert model.ledger.total(flow="lobbying") == pytest.approx(model.timeseries()["lobbying_spend"].sum())
     assert_books_balance(model)
+
+
+def mean_budget(overrides: dict, seeds=(0, 1, 2)) -> float:
+    """The inspection budget over the last four years of ten, averaged over seeds."""
+    budgets = []
+    for seed in seeds:
+        model = RecruitmentModel(build_config(ENFORCED_BAN | {"seed": seed, "run.steps": 120} | overrides))
+        model.run_model()
+        budgets.append(model.timeseries()["inspection_budget"].tail(48).mean())
+    return float(np.mean(budgets))
+
+
+@pytest.mark.parametrize("world,label_raises", [
+    # holders, caught less than the fee-chargers, lobby hard for inspections; findings are shared
+    ({"policy.joint_liability": True, "policy.lobby_share": 0.2, "policy.lobby_weight": 10.0,
+      "certification.confidential": False, "certification.complaint_exhaustion": False,
+      "policy.pressure_elasticity": 0.0}, True),
+    # the scheme's existence diverts half the budget, nobody lobbies
+    ({"policy.diversion": 0.5, "policy.lobby_share": 0.0}, False),
+])
+def test_the_label_can_raise_or_lower_the_states_inspections(world, label_raises):
+    """Neither sign is built in: a documented world where the label's presence raises the budget (a
+    constituency for enforcement) and one where it lowers it (diversion), endogenous enforcement both."""
+    world = world | {"policy.enforcement": "endogenous"}
+    with_label = mean_budget(world)
+    without = mean_budget(world | {"certification.enabled": False})
+    assert (with_label > without) == label_raises, (with_label, without)
