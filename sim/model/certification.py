@@ -24,6 +24,7 @@ from sim.model.recruiters import (
     HOLDS_LABEL,
     NOT_CERTIFYING,
     TRAINING,
+    fee_income,
 )
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ class CertificationScheme:
         r.next_audit[rows] = self.config.surveillance_interval_months
         if self.model.placebo != Placebo.off:
             return
-        before = self._fee_income(rows)
+        before = fee_income(self.model, rows)
         r.kind[rows] = CERTIFIED
         r.overcharges[rows] = False
         r.churns[rows] = False
@@ -242,7 +243,7 @@ class CertificationScheme:
     def withdraw(self, rows: np.ndarray) -> None:
         """Take the label away (failed audit, upheld complaint, or the recruiter's own choice)."""
         r = self.model.recruiters
-        before = self._fee_income(rows)
+        before = fee_income(self.model, rows)
         r.label[rows] = False
         r.model_since[rows] = self.model.month
         r.kind[rows] = FEE_CHARGING
@@ -251,14 +252,6 @@ class CertificationScheme:
         r.scheme_queue[rows] = 0  # complaints about the old label die with it
         self._reprice(rows, before)
         self.model.refresh_views(rows)
-
-    def _fee_income(self, rows: np.ndarray) -> np.ndarray:
-        """What each recruiter of ``rows`` collects from a worker per placement now (USD)."""
-        from sim.model.recruiters import charged_months
-
-        r = self.model.recruiters
-        open_fee, hidden = charged_months(self.model)
-        return (open_fee[rows] + hidden[rows]) * r.order_wage[rows]
 
     def _reprice(self, rows: np.ndarray, fee_income_before: np.ndarray) -> None:
         """A recruiter changing business model changes its employer price at once by the worker-fee
@@ -270,4 +263,4 @@ class CertificationScheme:
         (:func:`sim.model.industry.forward_profit`) assumes exactly this.
         Afterwards the price moves with the market as every price does.
         """
-        self.model.recruiters.price[rows] += fee_income_before - self._fee_income(rows)
+        self.model.recruiters.price[rows] += fee_income_before - fee_income(self.model, rows)

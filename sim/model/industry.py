@@ -36,6 +36,7 @@ from sim.model.recruiters import (
     TRAINING,
     break_even_price,
     charged_months,
+    fee_income,
     market_fee_months,
     word_of_mouth_view,
 )
@@ -60,9 +61,7 @@ def close_books(model: RecruitmentModel) -> None:
     model.exit_recruiters(failing)
     active = r.private_active()
     if len(active):
-        open_fee, hidden = charged_months(model)
-        fee_income = (open_fee[active] + hidden[active]) * r.order_wage[active]
-        margin = float((r.price[active] + fee_income).mean()) - m.placement_cost
+        margin = float((r.price[active] + fee_income(model, active)).mean()) - m.placement_cost
         model.typical_margin += m.profit_memory * (margin - model.typical_margin)
 
 

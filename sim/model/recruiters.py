@@ -221,6 +221,12 @@ def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
                                   cap is not None, 0.0 if cap is None else cap, policy.public_fee_months)
 
 
+def fee_income(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
+    """What each recruiter of ``rows`` collects from a worker per placement now, open and hidden (USD)."""
+    open_fee, hidden = charged_months(model)
+    return (open_fee[rows] + hidden[rows]) * model.recruiters.order_wage[rows]
+
+
 def offers_to_workers(model: RecruitmentModel) -> dict:
     """What searching workers know about each recruiter this month.
 
