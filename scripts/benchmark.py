@@ -104,6 +104,38 @@ def measure_default_run(repeats: int = 7) -> dict:
             "worker_steps_per_second": config.market.n_workers * config.run.steps / later[0]}
 
 
+def measure_two_origins(repeats: int = 7) -> dict:
+    """A default run with one origin against the same world split into two identical origins (S18).
+
+    Same total workers, recruiters and employers; seeds 1..``repeats`` each
+    way, interleaved so that both see the same machine load (seed 0 first,
+    unclocked, loads the kernels). The target: two origins cost at most 1.6
+    times one.
+    """
+    sys.path.insert(0, str(ROOT))
+    import sim.model  # noqa: F401
+    from sim.config import build_config
+    from sim.runs.simulate import simulate
+
+    two = {"origins.a.share": 0.5, "origins.b.share": 0.5}
+    simulate(build_config({"seed": 0}))
+    simulate(build_config(two | {"seed": 0}))
+    walls = {"one": [], "two": []}
+    for seed in range(1, repeats + 1):
+        for name, extra in (("one", {}), ("two", two)):
+            start = time.perf_counter()
+            simulate(build_config(extra | {"seed": seed}))
+            walls[name].append(time.perf_counter() - start)
+    out = {}
+    for name, values in walls.items():
+        values = sorted(values)
+        out[f"{name}_origin_best_seconds"] = values[0]
+        out[f"{name}_origin_median_seconds"] = values[len(values) // 2]
+    out["median_ratio"] = out["two_origin_median_seconds"] / out["one_origin_median_seconds"]
+    out["runs_each"] = repeats
+    return out
+
+
 def measure_reference_choice(repeats: int = 5) -> dict:
     """Worker choice: our vectorised step against the idiomatic per-agent Mesa way, same inputs."""
     sys.path.insert(0, str(ROOT))
@@ -382,6 +414,8 @@ def main() -> None:
                              "processes, a local Dask cluster of 2 workers")
     parser.add_argument("--engine-runs", type=int, default=2000, metavar="N",
                         help="runs in the --engine batch (default 2000)")
+    parser.add_argument("--origins", action="store_true",
+                        help="only: a default run with one origin against two identical origins of the same size")
     parser.add_argument("--no-sweep", action="store_true", help="skip the serial vs parallel sweep measurement")
     parser.add_argument("--growth", action="store_true",
                         help="also measure how a step's cost grows with recruiters, employers and months")
@@ -404,6 +438,9 @@ def main() -> None:
         except NotImplementedError as exc:
             print(f"benchmark.py: {exc}", file=sys.stderr)
             sys.exit(2)
+        return
+    if args.origins:
+        print(json.dumps(measure_two_origins(), indent=2))
         return
     if args.stages:
         for name, micro in measure_stages().items():

@@ -77,15 +77,15 @@ WORLDS = {
 #: version's market (issue 11). Record them anew, saying why in the commit message, whenever the
 #: model's behaviour changes on purpose; a kernel or speed change must leave them as they are.
 DIGESTS = {
-    "levers/0": "64d88ae18e9003e15a9afd631c6ca072cdb98e53881dcc039aee8a4dd117bf2d",
-    "levers/1": "8dae385e3394e9d120e1b917bd022d787be4ac0d00246723afd11f930cf8a3da",
-    "levers/2": "6a056569c9376ac3fadd7f188a073bf24ffaee372857d6e0cff0b82369472c8c",
-    "small/0": "b864b773a4912c5b4c8920837945b201301624252de785c06144def50c58153e",
-    "small/1": "4d15679327513bdab32b059f1bd83f0f4e5f92fd178364a801406b6ff684ab0d",
-    "small/2": "22c2b34e366ec06ea48707d8052853e55cfb7bdf31418e17b92046e139b2703e",
-    "windows/0": "ef2f36269f41c96d140d51b15ec472f08ea2b4defb24a4c666281fe915a1696e",
-    "windows/1": "e0cbab8b4f10c9726ec3979576a1666081ef37a16d047a99304a90dbe559a645",
-    "windows/2": "73aaae33cb6c9953018593ec9ad44a12056038cb6b009fe558d31b82300cb243",
+    "levers/0": "6298ac9c932e52d7efb8feed592c230e5d2e7d0ed0b47e37db3faff2f4beed9b",
+    "levers/1": "4f8623c95f9138e99903cc645874de9faedf7b07becb8d109ec4581fadd3d314",
+    "levers/2": "9c6d95998d09de89bd2d11af7fd7709c03bdb77dec2b3cced61c466b6482ce59",
+    "small/0": "88478200fdbdb5f76dc33e26cb50c242394556f391c4e732af828774006665e4",
+    "small/1": "0ddb217d047f4618fc1805558917ba953483c67a7f56b50167616eaadbd783d8",
+    "small/2": "16aaa3ca1dd875fb14a11514460a9e421b2ea287296409836ff6407541107d7c",
+    "windows/0": "50afce1728669b84faeb50b167c63b5f4f2334504272e12047dc581adba793e6",
+    "windows/1": "1ce0e9f9c9dd5b640b079a192bdbae76b7df44ea3802d38845f6ea942338e08d",
+    "windows/2": "f3a4fa39517b60dafeef55ce54a4f06af620ee31439b7e9aeaf101efcd92a219",
 }
 
 

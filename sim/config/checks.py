@@ -383,6 +383,10 @@ def _given(key: str, overrides: Sequence[str]) -> str | None:
 
 
 def _unknown_key_message(head: str, key: str, origin: str) -> str:
+    if key.startswith("origins."):
+        return "\n".join([f"{head} unknown key {key} ({origin})",
+                          "  an origin's key its scenario does not set is added with '+' "
+                          "(+origins.NAME.policy.KEY=VALUE); see docs/ODD.md, S18 for the keys an origin sets"])
     group, _, name = key.rpartition(".")
     known = _field_names(group)
     close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)

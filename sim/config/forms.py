@@ -103,7 +103,10 @@ def _dataclass_to_dict(obj: Any) -> dict:
             value = value.name
         elif f.name in hints and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        elif isinstance(value, (list, dict)):
+        elif isinstance(value, dict):  # (origins: name -> OriginConfig)
+            value = {key: _dataclass_to_dict(item) if dataclasses.is_dataclass(item) else copy.deepcopy(item)
+                     for key, item in value.items()}
+        elif isinstance(value, list):
             value = copy.deepcopy(value)
         out[f.name] = value
     return out

@@ -23,7 +23,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 INF = math.inf
 #: Largest seed: every tool reading the results (Parquet, pandas, numpy) holds it in an int64.
@@ -252,6 +252,30 @@ class PolicyConfig:
     liability_share: float = param(1.0, 0.0, 10.0, "times the fine",
                                    "reasoning: the employer pays this multiple of the fine per violation, "
                                    "on top of the recruiter's fine")
+    employer_ban: bool = param(
+        False, unit="bool",
+        source="seed 001, note 260 (the US federal contracting rule): the destination forbids employers to hire "
+               "through recruiters that charge workers fees, and inspects employers (employer_inspection_rate); a "
+               "destination lever, the same for every origin")
+    employer_inspection_rate: float = param(
+        0.05, 0.0, 1.0, "per employer per month",
+        "reasoning: under employer_ban, the share of employers whose recent hires the destination examines a "
+        "month (each hire's fee found with detection_prob)")
+    employer_detection_prob: float = param(
+        0.5, 0.0, 1.0, "per hire examined",
+        "reasoning: under employer_ban, the chance the destination finds that an examined hire paid a fee "
+        "(its own standard, whatever the origin's rule; as policy.detection_prob by default)")
+    employer_fine: float = param(
+        1000.0, 0.0, 1e9, "USD per hire found to have paid a fee",
+        "reasoning: under employer_ban, what the employer pays per such hire (as policy.fine for recruiters)")
+    audit_acceptance: bool = param(
+        False, unit="bool",
+        source="seed 001, III.D: states accept private audits as due diligence; under employer_ban, hires "
+               "through a recruiter seen as certified are not fined")
+    information_sharing: bool = param(
+        False, unit="bool",
+        source="seed 001, III.A (responsibility deflected across jurisdictions): the destination refers what "
+               "its employer inspections find to the recruiter's origin regulator, which then examines it")
     capture: float = param(0.0, 0.0, 1.0, "strength",
                            "seed 001, III.A: industry influence weakens enforcement")
     anti_retaliation: float = param(0.0, 0.0, 1.0, "protection strength", "seed 001, III.C and III.E")
@@ -389,6 +413,33 @@ class RunConfig:
                               "batching spreads Hydra's per-job overhead (~80 ms); must be 1 in a single run")
 
 
+#: What an origin country sets for its own workers' economy (``origins.NAME.market.KEY``); every other
+#: market key is shared (the destination's jobs, recruiters' costs, behaviour).
+ORIGIN_MARKET_KEYS = ("home_wage", "home_wage_spread", "savings_months", "interest_rate", "credit_limit_months",
+                      "subagent_share")
+#: What an origin's state sets for itself (``origins.NAME.policy.KEY``): its fee rule, its regulator and
+#: the political process behind it, and its government-to-government channel. The other policy keys
+#: are the destination's (joint liability, the employer ban, audit acceptance, information sharing,
+#: anti-retaliation) or the records' (lookback), the same for every origin.
+ORIGIN_POLICY_KEYS = ("fee_cap_months", "inspection_rate", "targeting", "detection_prob", "fine", "revoke_after",
+                      "capture", "enforcement", "budget_adjust", "pressure_reference", "pressure_elasticity",
+                      "lobby_share", "lobby_weight", "diversion", "substitution", "label_inspection_weight",
+                      "public_capacity", "public_mandate", "public_fee_months", "public_employer_fee")
+
+
+@dataclass
+class OriginConfig:
+    """One origin country of several sending workers to the same destination (docs/ODD.md, S18).
+
+    Keys left out inherit the run's ``market`` and ``policy`` values.
+    """
+
+    share: Optional[float] = param(None, 0.0, 1.0, "share of workers and of recruiters",
+                                   "lever: the origin's size; the shares of all origins sum to 1")
+    market: Dict[str, Any] = field(default_factory=dict)
+    policy: Dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class RecruitsimConfig:
     """The whole configuration of one run."""
@@ -399,6 +450,10 @@ class RecruitsimConfig:
     certification: CertificationConfig = field(default_factory=CertificationConfig)
     society: SocietyConfig = field(default_factory=SocietyConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    # empty: one origin country (the market and policy above); otherwise two or more, by name, each an
+    # OriginConfig (S18). Typed Any for Hydra, so that the command line can add an origin
+    # (+origins.NAME.share=0.5); validate() turns each into an OriginConfig
+    origins: Dict[str, Any] = field(default_factory=dict)
     scenario_name: str = "baseline"
     description: str = ""
 
@@ -448,8 +503,11 @@ def validate(cfg: Any) -> RecruitsimConfig:
         from omegaconf import OmegaConf
 
         cfg = OmegaConf.to_object(cfg)
+    cfg.origins = {str(name): _origin(name, value) for name, value in (cfg.origins or {}).items()}
     _check(cfg, "")
-    _check_cross_keys(cfg)
+    _check_cross_keys(cfg.policy, "policy.")
+    _check_certification(cfg.certification)
+    _check_origins(cfg)
     return cfg
 
 
@@ -458,16 +516,134 @@ CROSS_KEY_RULES = (("certification.surveillance_period_months", "certification.s
                    ("policy.enforcement", "policy.capture"))
 
 
-def _check_cross_keys(cfg: RecruitsimConfig) -> None:
-    """Values that are each allowed but not together."""
-    cert = cfg.certification
-    if cfg.policy.enforcement == Enforcement.endogenous and cfg.policy.capture > 0:
-        raise ConfigError("policy.capture", cfg.policy.capture,
-                          "0 with policy.enforcement=endogenous (lobbying is industry influence there; "
+def _check_cross_keys(policy: PolicyConfig, prefix: str) -> None:
+    """Policy values that are each allowed but not together."""
+    if policy.enforcement == Enforcement.endogenous and policy.capture > 0:
+        raise ConfigError(f"{prefix}capture", policy.capture,
+                          f"0 with {prefix}enforcement=endogenous (lobbying is industry influence there; "
                           "capture would count it twice)")
+
+
+def _check_certification(cert: CertificationConfig) -> None:
     if cert.surveillance_period_months < cert.surveillance_interval_months:
         raise ConfigError("certification.surveillance_period_months", cert.surveillance_period_months,
                           f">= certification.surveillance_interval_months ({cert.surveillance_interval_months})")
+
+
+def origin_configs(cfg: RecruitsimConfig) -> list[tuple[str, float, MarketConfig, PolicyConfig]]:
+    """Each origin's name, share, and the market and policy it runs under (its own keys over the shared ones).
+
+    No origins configured: one origin, named ``""``, with the run's market and policy.
+
+    Raises:
+        ConfigError: an origin key that is not one an origin sets (naming the key and the allowed ones),
+            or a value of the wrong type or outside its range.
+    """
+    if not cfg.origins:
+        return [("", 1.0, cfg.market, cfg.policy)]
+    resolved = []
+    for name, origin in cfg.origins.items():
+        share = origin.share if origin.share is not None else float("nan")
+        market = _with_origin_keys(cfg.market, origin.market, ORIGIN_MARKET_KEYS, f"origins.{name}.market.")
+        policy = _with_origin_keys(cfg.policy, origin.policy, ORIGIN_POLICY_KEYS, f"origins.{name}.policy.")
+        resolved.append((str(name), share, market, policy))
+    return resolved
+
+
+def _origin(name: str, value: Any) -> OriginConfig:
+    """An origin as given (an OriginConfig, or a mapping from YAML or the command line), typed."""
+    if isinstance(value, OriginConfig):
+        return value
+    if not isinstance(value, dict):
+        raise ConfigError(f"origins.{name}", value, "a mapping with share, market and policy")
+    unknown = set(value) - {"share", "market", "policy"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"origins.{name}.{key}", value[key], "share, market or policy")
+    for section in ("market", "policy"):
+        if not isinstance(value.get(section) or {}, dict):
+            raise ConfigError(f"origins.{name}.{section}", value[section], "a mapping of keys an origin sets")
+    share = value.get("share")
+    if share is not None and (isinstance(share, bool) or not isinstance(share, (int, float))):
+        raise ConfigError(f"origins.{name}.share", share, "a number in (0, 1]")
+    return OriginConfig(None if share is None else float(share), dict(value.get("market") or {}),
+                        dict(value.get("policy") or {}))
+
+
+def _with_origin_keys(shared: Any, own: dict, allowed: tuple, prefix: str) -> Any:
+    """The shared section with an origin's own values, each type-coerced and range-checked."""
+    values = {}
+    fields = {f.name: f for f in dataclasses.fields(shared)}
+    for key, value in (own or {}).items():
+        if key not in allowed:
+            where = "a key an origin sets: " + ", ".join(allowed)
+            if key in fields:
+                where += f" ({prefix.split('.')[-2]}.{key} is the same for every origin: set it once)"
+            raise ConfigError(f"{prefix}{key}", value, where)
+        values[key] = _coerce(fields[key], value, f"{prefix}{key}")
+    section = dataclasses.replace(shared, **values)
+    for key in values:
+        f = fields[key]
+        value = getattr(section, key)
+        if value is None or isinstance(value, (bool, str, Enum)):
+            continue
+        if not math.isfinite(value) or not f.metadata["lo"] <= value <= f.metadata["hi"]:
+            raise ConfigError(f"{prefix}{key}", value, _allowed(f.metadata, type(value)))
+    return section
+
+
+def _coerce(f: dataclasses.Field, value: Any, key: str) -> Any:
+    """An origin's value (from YAML or the command line, untyped) as the schema's field type."""
+    default = f.default
+    if isinstance(default, Enum):
+        try:
+            return type(default)(value)
+        except ValueError:
+            raise ConfigError(key, value, " | ".join(e.value for e in type(default))) from None
+    if value is None:
+        if f.name == "fee_cap_months":
+            return None
+        raise ConfigError(key, value, _allowed(f.metadata, type(default)))
+    if isinstance(default, bool) or isinstance(value, bool):
+        raise ConfigError(key, value, _allowed(f.metadata, type(default)))
+    if isinstance(default, int) and f.name != "fee_cap_months":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            raise ConfigError(key, value, _allowed(f.metadata, int))
+        return value
+    if not isinstance(value, (int, float)):
+        raise ConfigError(key, value, _allowed(f.metadata, float))
+    return float(value)
+
+
+def _check_origins(cfg: RecruitsimConfig) -> None:
+    """Two or more origins, each with a share and workers, shares summing to 1, their own keys valid."""
+    if not cfg.origins:
+        return
+    names = list(cfg.origins)
+    if len(names) < 2:
+        raise ConfigError(f"origins.{names[0]}", "one origin",
+                          "two or more origins (one origin is the plain market and policy: leave origins empty)")
+    total = 0.0
+    mandate = 0.0
+    for name, share, _, policy in origin_configs(cfg):
+        if not share > 0:
+            raise ConfigError(f"origins.{name}.share", cfg.origins[name].share,
+                              "a share in (0, 1] for every origin (is this a rule for an origin that is not "
+                              "defined? define it with its share)")
+        if round(share * cfg.market.n_workers) == 0 and cfg.market.n_workers > 0:
+            raise ConfigError(f"origins.{name}.share", share,
+                              f"a share that gives the origin workers (market.n_workers={cfg.market.n_workers})")
+        _check_cross_keys(policy, f"origins.{name}.policy.")
+        total += share
+        mandate += policy.public_mandate
+    if abs(total - 1.0) > 1e-6:
+        raise ConfigError(f"origins.{names[-1]}.share", cfg.origins[names[-1]].share,
+                          f"shares that sum to 1 (they sum to {total:g})")
+    if mandate > 1.0 + 1e-9:
+        raise ConfigError(f"origins.{names[-1]}.policy.public_mandate", mandate,
+                          "mandates that sum to at most 1 over the origins (a share of employers each)")
 
 
 def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
@@ -479,6 +655,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
     """
     cfg = RecruitsimConfig()
     for key, value in (overrides or {}).items():
+        if key.startswith("origins."):  # origins.NAME.share, origins.NAME.market.KEY, origins.NAME.policy.KEY
+            _set_origin_key(cfg, key, value)
+            continue
         *path, last = key.split(".")
         node = cfg
         for part in path:
@@ -493,6 +672,16 @@ def build_config(overrides: dict[str, Any] | None = None) -> RecruitsimConfig:
             value = Enforcement(value)
         setattr(node, last, value)
     return validate(cfg)
+
+
+def _set_origin_key(cfg: RecruitsimConfig, key: str, value: Any) -> None:
+    parts = key.split(".")
+    if len(parts) == 3 and parts[2] == "share":
+        cfg.origins.setdefault(parts[1], OriginConfig()).share = value
+    elif len(parts) == 4 and parts[2] in ("market", "policy"):
+        getattr(cfg.origins.setdefault(parts[1], OriginConfig()), parts[2])[parts[3]] = value
+    else:
+        raise ConfigError(key, value, "origins.NAME.share, origins.NAME.market.KEY or origins.NAME.policy.KEY")
 
 
 def register_configs() -> None:

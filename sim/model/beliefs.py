@@ -18,6 +18,10 @@ stops placing anyone drifts back to its prior. The priors:
   unlabelled. A label has to earn the rest of its reputation with its
   holders' record; a clean record earns it fully, whatever the trust.
 
+With several origin countries (S18) each origin has its own word of mouth,
+fed by its own recruiters' placements: one origin's recruiters are not
+judged by another's record.
+
 Nothing here favours a business model: the real label and the ``signal``
 placebo are judged by the same rule, each by its own holders' record.
 """
@@ -79,11 +83,11 @@ def _average(weight: float, prior: float, bad: float, heard: float) -> float:
     return prior if total <= 0 else (weight * prior + bad) / total
 
 
-def for_workers(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
-    """Workers' beliefs by perceived kind (chance of a fee, of deception)."""
-    return model.word_of_mouth.beliefs(model.config.certification.worker_trust)
+def for_workers(model: RecruitmentModel, origin: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Workers' beliefs about an origin's recruiters, by perceived kind (chance of a fee, of deception)."""
+    return model.words[origin].beliefs(model.config.certification.worker_trust)
 
 
-def for_employers(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
-    """Employers' beliefs by perceived kind (chance of a fee, of deception)."""
-    return model.word_of_mouth.beliefs(model.config.society.employer_trust)
+def for_employers(model: RecruitmentModel, origin: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Employers' beliefs about an origin's recruiters, by perceived kind (chance of a fee, of deception)."""
+    return model.words[origin].beliefs(model.config.society.employer_trust)

@@ -178,8 +178,11 @@ class CertificationScheme:
             withdrawn = caught_by_audit if len(caught_by_audit) else investigated
         if len(withdrawn):
             self.withdraw(withdrawn)
-            if not c.confidential:
-                model.regulator.refer(withdrawn)
+            if not c.confidential:  # each finding to the regulator of the origin that licenses the recruiter
+                for regulator in model.regulators:
+                    mine = withdrawn if len(model.origins) == 1 else withdrawn[
+                        model.recruiters.origin[withdrawn] == regulator.origin.index]
+                    regulator.refer(mine)
         return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
                 "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed)),
                 "certified_violations_found_audits": int(len(withdrawn))}

@@ -20,9 +20,11 @@ import numpy as np
 
 from sim.model import kernels
 from sim.model.choice import consideration_windows, log_exponentials
+from sim.model.destination import employer_penalty
 from sim.model.recruiters import (
     PUBLIC,
     PUBLIC_ROW,
+    choosable,
     market_fee_months,
     perceived_kind,
     placement_capacity,
@@ -40,14 +42,21 @@ ORDER_ROUNDS = 3  # times a turned-away vacancy is offered to another recruiter 
 class EmployerTable:
     """Every employer's state, one array per variable."""
 
-    def __init__(self, n: int, config, rng: np.random.Generator):
+    def __init__(self, n: int, config, rng: np.random.Generator, origins: list):
         m = config.market
         sigma = m.dest_wage_spread
         self.n = n
         self.positions = np.full(n, m.jobs_per_employer, dtype=np.int64)
         self.wage = m.dest_wage * rng.lognormal(-sigma**2 / 2, sigma, n)
         self.brand = rng.random(n) < config.society.brand_share
-        self.public_bound = rng.random(n) < config.policy.public_mandate
+        # bound by a government-to-government agreement to an origin's public channel first (-1: free);
+        # one draw each, the origins' mandates laid end to end on [0, 1)
+        draw = rng.random(n)
+        mandates = np.cumsum([origin.policy.public_mandate for origin in origins])
+        self.public_origin = np.full(n, -1, dtype=np.int64)
+        for index in range(len(origins) - 1, -1, -1):
+            self.public_origin[draw < mandates[index]] = index
+        self.public_bound = self.public_origin >= 0
         self.turnover_cost = rng.exponential(m.turnover_cost, n) if m.turnover_cost > 0 else np.zeros(n)
         self.filled = np.zeros(n, dtype=np.int64)
         self.recruitment_cost = np.zeros(n)
@@ -99,7 +108,7 @@ def suspicion(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     record. Fees to the public channel are not recruiter fees.
     """
     kind = perceived_kind(model)[rows]
-    fee, deceived = word_of_mouth_view(model, kind, "employers")
+    fee, deceived = word_of_mouth_view(model, kind, "employers", model.recruiters.origin[rows])
     if model.config.society.platform_enabled:
         fee, deceived = ratings_view(model, rows, fee, deceived)
     return kernels.suspicion(kind, fee, deceived, PUBLIC)  # 1 - (1 - fee) (1 - deceived); 0 for the public channel
@@ -124,7 +133,7 @@ def employer_view(model: RecruitmentModel, rows: np.ndarray) -> tuple[np.ndarray
     """
     r = model.recruiters
     brand_cost = suspect_cost(model) * suspicion(model, rows)
-    base_cost = r.price[rows] + model.regulator.expected_liability(rows)
+    base_cost = r.price[rows] + employer_penalty(model, rows, perceived_kind(model)[rows])
     if model.config.market.debt_quit_effect != 0:  # (without it the term is 0: leave the cost as it is, bit for bit)
         base_cost = base_cost + expected_quit_cost(model, rows)
     delivers = np.log(np.maximum(r.fill_rate[rows], 0.01))
@@ -164,17 +173,17 @@ def place_job_orders(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     # orders reserved by churning recruiters still active, and the vacancies left open: one entry each
     res_emp, res_rec, vacancy_employer = kernels.open_vacancies(e.positions, e.filled, *model.reserved_orders,
                                                                 r.active)
-    rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    rows = choosable(model)
     if e.public_bound.any():  # (without any, the draw below draws nothing: skip it all)
-        # vacancies of employers bound to the public channel go there first, up to its capacity
-        bound = np.flatnonzero(e.public_bound[vacancy_employer])
-        to_public = model.rng.permutation(bound)[: cfg.policy.public_capacity]
-        public_emp = vacancy_employer[to_public]
+        # vacancies of employers bound to a public channel go there first, up to its capacity
         rest = np.ones(len(vacancy_employer), dtype=bool)
-        rest[to_public] = False
+        for origin in model.origins:  # (the public channel of origin k is row k)
+            bound = np.flatnonzero(e.public_origin[vacancy_employer] == origin.index)
+            to_public = model.rng.permutation(bound)[: origin.policy.public_capacity]
+            rest[to_public] = False
+            res_emp = np.concatenate([res_emp, vacancy_employer[to_public]])
+            res_rec = np.concatenate([res_rec, np.full(len(to_public), PUBLIC_ROW + origin.index, dtype=np.int64)])
         vacancy_employer = vacancy_employer[rest]
-        res_emp = np.concatenate([res_emp, public_emp])
-        res_rec = np.concatenate([res_rec, np.full(len(public_emp), PUBLIC_ROW, dtype=np.int64)])
     requests = np.bincount(res_rec, minlength=r.n)[: r.n]
     spare = placement_capacity(model) - requests
     brand = e.brand[vacancy_employer]
@@ -216,5 +225,6 @@ def accepts_churn(model: RecruitmentModel, employers: np.ndarray) -> np.ndarray:
     there first rather than to the churning recruiter.
     """
     e = model.employers
-    bound = e.public_bound[employers] & (model.config.policy.public_capacity > 0)
+    capacity = np.array([origin.policy.public_capacity for origin in model.origins] + [0])
+    bound = capacity[e.public_origin[employers]] > 0  # (index -1, a free employer: the 0 appended)
     return (model.config.market.churn_bonus > e.turnover_cost[employers]) & ~e.brand[employers] & ~bound

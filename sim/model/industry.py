@@ -29,6 +29,7 @@ import numpy as np
 
 from sim.config import Placebo
 from sim.model.choice import fermi
+from sim.model.destination import employer_penalty
 from sim.model.employers import employer_view, suspect_cost
 from sim.model.kinds import CERTIFIED, FEE_CHARGING
 from sim.model.recruiters import (
@@ -36,6 +37,7 @@ from sim.model.recruiters import (
     TRAINING,
     break_even_price,
     charged_months,
+    choosable,
     fee_income,
     market_fee_months,
     word_of_mouth_view,
@@ -65,10 +67,11 @@ def close_books(model: RecruitmentModel) -> None:
         model.typical_margin += m.profit_memory * (margin - model.typical_margin)
 
 
-def mean_profit(model: RecruitmentModel, label: bool) -> float | None:
-    """Average monthly operating profit of active recruiters with (or without) the label; None if none."""
+def mean_profit(model: RecruitmentModel, label: bool, origin: int | None = None) -> float | None:
+    """Average monthly operating profit of active recruiters with (or without) the label (of ``origin``
+    only, if given); None if none."""
     r = model.recruiters
-    rows = r.private_active()
+    rows = _of_origin(model, r.private_active(), origin)
     rows = rows[r.label[rows] == label]
     return float(r.profit_ema[rows].mean()) if len(rows) else None
 
@@ -101,7 +104,12 @@ def forward_profit(model: RecruitmentModel, rows: np.ndarray, label: bool,
     if label:
         fee_x = own_fee if placebo else np.zeros(len(rows))  # Employer Pays: nothing from workers
     else:
-        fee_x = np.where(r.label[rows] & (not placebo), unlabelled_fee_months(model, fee_months), own_fee)
+        if len(model.origins) == 1:
+            unlabelled = unlabelled_fee_months(model, fee_months)
+        else:  # what an unlabelled recruiter charges in the recruiter's own origin
+            unlabelled = np.array([unlabelled_fee_months(model, fee_months, o.index)
+                                   for o in model.origins])[r.origin[rows]]
+        fee_x = np.where(r.label[rows] & (not placebo), unlabelled, own_fee)
     capacity = np.maximum(r.capacity[rows], 1).astype(float)
     wage = r.order_wage[rows]
     price = r.price[rows] + (own_fee - fee_x) * wage + (running_x - own_running) / capacity
@@ -117,16 +125,23 @@ def current_fee_months(model: RecruitmentModel) -> np.ndarray:
     return open_fee + hidden
 
 
-def unlabelled_fee_months(model: RecruitmentModel, fee_months: np.ndarray) -> float:
-    """The fee a recruiter without the label typically charges now (months of wage)."""
+def unlabelled_fee_months(model: RecruitmentModel, fee_months: np.ndarray, origin: int | None = None) -> float:
+    """The fee a recruiter without the label typically charges now (months of wage), in ``origin`` if given."""
     r = model.recruiters
-    rows = r.private_active()
+    rows = _of_origin(model, r.private_active(), origin)
     rows = rows[~r.label[rows] & (r.kind[rows] == FEE_CHARGING)]
     if len(rows):
         return float(fee_months[rows].mean())
-    cap = model.config.policy.fee_cap_months
-    fee = market_fee_months(model)
+    cap = model.origins[origin or 0].policy.fee_cap_months
+    fee = market_fee_months(model, origin)
     return fee if cap is None else min(fee, cap)
+
+
+def _of_origin(model: RecruitmentModel, rows: np.ndarray, origin: int | None) -> np.ndarray:
+    """The rows licensed in ``origin`` (all of them when it is None or there is one origin)."""
+    if origin is None or len(model.origins) == 1:
+        return rows
+    return rows[model.recruiters.origin[rows] == origin]
 
 
 def employers_market(model: RecruitmentModel) -> tuple | None:
@@ -134,9 +149,8 @@ def employers_market(model: RecruitmentModel) -> tuple | None:
     depend on the recruiter being weighed (computed once for both business models); None when there
     is no recruiter or no vacancy."""
     cfg = model.config
-    r = model.recruiters
     plain_vacancies, committed_vacancies = model.vacancies_seen
-    everyone = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    everyone = choosable(model)
     if len(everyone) == 0 or plain_vacancies + committed_vacancies == 0:
         return None
     scale = cfg.market.employer_choice_scale
@@ -169,8 +183,8 @@ def expected_orders(model: RecruitmentModel, rows: np.ndarray, price: np.ndarray
     # the recruiter as it would be seen: perceived kind, liability and suspicion of that kind
     seen_as = CERTIFIED if (label and model.label_noticed) else FEE_CHARGING
     kind_view = np.full(len(rows), seen_as, dtype=np.int64)
-    liability = model.regulator.liability_of_kind(kind_view)
-    fee, deceived = word_of_mouth_view(model, kind_view, "employers")
+    liability = employer_penalty(model, rows, kind_view)
+    fee, deceived = word_of_mouth_view(model, kind_view, "employers", model.recruiters.origin[rows])
     suspicion = 1.0 - (1.0 - fee) * (1.0 - deceived)
     own_plain = delivers[position] - scale * (price + liability)
     own_committed = own_plain - scale * suspect_cost(model) * suspicion
@@ -187,7 +201,8 @@ def expected_orders(model: RecruitmentModel, rows: np.ndarray, price: np.ndarray
     return considered * (plain_vacancies * share_plain + committed_vacancies * share_committed)
 
 
-def observed_gap(model: RecruitmentModel, label_now: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def observed_gap(model: RecruitmentModel, label_now: np.ndarray,
+                 origin: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From the books of recruiters settled in each model: (gap other - own, its standard error,
     the weight the books earn against the forward estimate), per reviewer.
 
@@ -197,10 +212,12 @@ def observed_gap(model: RecruitmentModel, label_now: np.ndarray) -> tuple[np.nda
     recruiters, since a handful of practitioners cannot tell their own.
     The weight is n / (n + ``market.profit_prior_weight``), n the settled
     practitioners of the other model; with none, the books say nothing.
+    With ``origin``, only that origin's recruiters' books (they work under
+    its rules).
     """
     m = model.config.market
     r = model.recruiters
-    rows = r.private_active()
+    rows = _of_origin(model, r.private_active(), origin)
     settled = rows[model.month - r.model_since[rows] >= int(np.ceil(1.0 / m.profit_memory))]
     # the spread of profits across all settled recruiters: a few practitioners' own spread says too little
     spread = float(r.profit_ema[settled].std(ddof=1)) if len(settled) > 1 else 0.0
@@ -238,7 +255,14 @@ def expected_gap(model: RecruitmentModel, rows: np.ndarray, label_now: np.ndarra
     market = employers_market(model)
     forward = forward_profit(model, rows, True, market) - forward_profit(model, rows, False, market)
     forward = np.where(label_now, -forward, forward)
-    books, error, weight = observed_gap(model, label_now)
+    if len(model.origins) == 1:
+        books, error, weight = observed_gap(model, label_now)
+    else:  # each recruiter reads the books of its own origin's peers
+        books, error, weight = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
+        origin = model.recruiters.origin[rows]
+        for o in model.origins:
+            mine = origin == o.index
+            books[mine], error[mine], weight[mine] = observed_gap(model, label_now[mine], o.index)
     return (1.0 - weight) * forward + weight * books - confidence * weight * error
 
 
@@ -295,25 +319,39 @@ def enter(model: RecruitmentModel) -> dict:
     the label's one-off cost (the point estimate, no evidence margin), and
     copies the practices (deception, churning, evasion or cheating) of a
     random incumbent of the model it chose.
+
+    With several origins (S18) each would-be entrant (``max_entrants`` a
+    month in all) comes from an origin with its share's chance, weighs that
+    origin's incumbents' profits under its rules and the destination's unmet
+    orders, and is licensed there.
     """
+    m = model.config.market
+    if m.max_entrants == 0:
+        return {"entries": 0}
+    if len(model.origins) == 1:
+        return {"entries": _enter(model, 0, m.max_entrants)}
+    candidates = model.rng.multinomial(m.max_entrants, [o.share for o in model.origins])
+    return {"entries": sum(_enter(model, o.index, int(count)) for o, count in zip(model.origins, candidates))}
+
+
+def _enter(model: RecruitmentModel, origin: int, candidates: int) -> int:
+    """Entry in one origin by up to ``candidates`` would-be entrants (see :func:`enter`); returns the count."""
     cfg = model.config
     m = cfg.market
     rng = model.rng
-    if m.max_entrants == 0:
-        return {"entries": 0}
-    incumbents = model.recruiters.private_active()
-    unlabelled, labelled = mean_profit(model, False), mean_profit(model, True)
+    incumbents = _of_origin(model, model.recruiters.private_active(), origin)
+    unlabelled, labelled = mean_profit(model, False, origin), mean_profit(model, True, origin)
     margin = model.typical_margin
-    if len(incumbents) == 0:  # an empty market: the first entrant has every order to itself
+    if len(model.recruiters.private_active()) == 0:  # an empty market: the first entrant has every order
         margin = 1.0 / (m.employer_choice_scale * (1.0 - MAX_ORDER_SHARE))
     serving_unmet = min(m.capacity, model.unmet_orders) * margin - m.fixed_cost
     expected = max([p for p in (unlabelled, labelled) if p is not None] + [serving_unmet])
     value = expected * m.label_value_months - m.entry_cost
     p_enter = float(fermi(value, m.imitation_scale))
-    count = int(rng.binomial(m.max_entrants, p_enter))
+    count = int(rng.binomial(candidates, p_enter))
     if count == 0:
-        return {"entries": 0}
-    rows = model.add_recruiters(count, FEE_CHARGING)
+        return 0
+    rows = model.add_recruiters(count, FEE_CHARGING, origin)
     r = model.recruiters
     r.cash[rows] -= m.entry_cost
     r.one_off[rows] += m.entry_cost
@@ -325,7 +363,7 @@ def enter(model: RecruitmentModel) -> dict:
     copy_practices(model, rows, incumbents, take_label)
     r.price[rows] = break_even_price(model, rows)  # an entrant opens at its own target price
     model.scheme.start_training(rows[take_label])
-    return {"entries": count}
+    return count
 
 
 def copy_practices(model: RecruitmentModel, rows: np.ndarray, incumbents: np.ndarray, label: np.ndarray) -> None:

@@ -27,6 +27,7 @@ from sim.model import (
     contracts,
     employers,
     industry,
+    origins,
     placement,
     recruiters,
     subagents,
@@ -34,8 +35,9 @@ from sim.model import (
     workers,
 )
 from sim.model.certification import CertificationScheme
+from sim.model.destination import Destination
 from sim.model.ledger import Ledger
-from sim.model.outcomes import OUTCOMES, measure, summarise
+from sim.model.outcomes import measure, outcome_names, summarise
 from sim.model.recruiters import FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
@@ -108,23 +110,33 @@ class RecruitmentModel(mesa.Model):
         m = config.market
         self.reserved_orders = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         self.returned: list[np.ndarray] = []
-        self.state_hears = [0, 0]      # complaints reaching the state this month, and placements that could
         self.exits_this_month = 0      # recruiters leaving, whatever the reason (an outcome)
         self.unmet_orders = 0          # vacancies left unfilled last month (a signal to entrants)
         self.typical_margin = 0.0      # recent average margin per placement (USD)
         self.vacancies_seen = (0, 0)   # open vacancies this month: (employers without, with commitments)
         self.quit_record = contracts.QuitRecord()  # employers' record of quits per hire, by kind
 
-        self.workers = workers.WorkerTable(m.n_workers, config, self.rng)
+        # the origin countries (S18): one unless config.origins names several; each its block of workers
+        self.origins = origins.build(config, self.rng)
+        # complaints reaching each origin's state this month, and placements whose complaints could (S17)
+        self.state_hears = [[0, 0] for _ in self.origins]
+        self.workers = workers.WorkerTable(m.n_workers, config, self.rng, self.origins)
         self.ledger.transfer("outside", "workers", self.workers.savings.sum(), "initial_savings")
-        self.employers = employers.EmployerTable(m.n_employers, config, self.rng)
-        self.recruiters = RecruiterTable(m.n_recruiters + 1, config.certification.exhaustion_months)
+        self.employers = employers.EmployerTable(m.n_employers, config, self.rng, self.origins)
+        self.recruiters = RecruiterTable(m.n_recruiters + len(self.origins), config.certification.exhaustion_months)
         self.recruiter_views: dict[int, recruiters.Recruiter] = {}
         self.scheme = CertificationScheme(self)
-        self.regulator = Regulator(self)
+        # one regulator per origin, each acting on its own licensees (``regulator``: the first origin's)
+        self.regulators = [Regulator(self, origin) for origin in self.origins]
+        self.regulator = self.regulators[0]
+        self.destination = Destination(self)
 
-        self.add_recruiters(1, PUBLIC)
-        private = self.add_recruiters(m.n_recruiters, FEE_CHARGING)
+        # the public channels first (row k: origin k's), then each origin's private recruiters
+        for origin in self.origins:
+            self.add_recruiters(1, PUBLIC, origin.index)
+        counts = origins.split(m.n_recruiters, np.array([o.share for o in self.origins]), self.rng)
+        private = np.concatenate([self.add_recruiters(int(count), FEE_CHARGING, origin.index)
+                                  for origin, count in zip(self.origins, counts)])
         if config.certification.enabled:
             n_cert = round(config.certification.initial_share * m.n_recruiters)
             self._start_certified(private[:n_cert])
@@ -135,7 +147,10 @@ class RecruitmentModel(mesa.Model):
         # starting recruiters weigh evasion, cheating and sub-agents under the rules in force (their
         # drawn practices stand for the market before the run; the rules apply from month 1)
         recruiters.choose_compliance(self, everyone=True)
-        self.word_of_mouth = self._first_word_of_mouth(private)
+        # what each origin's people assume of its recruiters at month 0 (``word_of_mouth``: the first origin's)
+        self.words = [self._first_word_of_mouth(private[self.recruiters.origin[private] == o.index])
+                      for o in self.origins]
+        self.word_of_mouth = self.words[0]
 
         self._fill_positions()
 
@@ -144,14 +159,15 @@ class RecruitmentModel(mesa.Model):
         if m.n_employers:
             employers.Employer.create_agents(self, m.n_employers, row=np.arange(m.n_employers))
         # every month (batch_run reads these); the seed too, so that each row of a batch says its seed
-        reporters = {name: (lambda model, name=name: model.last[name]) for name in OUTCOMES}
+        self.outcome_names = outcome_names(self)  # OUTCOMES, and each origin's when there are several
+        reporters = {name: (lambda model, name=name: model.last[name]) for name in self.outcome_names}
         self.datacollector = mesa.DataCollector(model_reporters={**reporters, "seed": _seed_of})
         self.last: dict = {}
 
     # --- building and changing the recruiter population -------------------------------------------
 
-    def add_recruiters(self, count: int, kind: int) -> np.ndarray:
-        """New recruiter rows of ``kind``, with working capital and their Mesa views."""
+    def add_recruiters(self, count: int, kind: int, origin: int = 0) -> np.ndarray:
+        """New recruiter rows of ``kind``, licensed in ``origin``, with working capital and their Mesa views."""
         cfg = self.config
         m = cfg.market
         r = self.recruiters
@@ -159,8 +175,11 @@ class RecruitmentModel(mesa.Model):
         if count == 0:
             return rows
         incumbents = r.private_active()
+        if len(self.origins) > 1 and (r.origin[incumbents] == origin).any():
+            incumbents = incumbents[r.origin[incumbents] == origin]  # an entrant starts from its own origin's market
         r.active[rows] = True
         r.kind[rows] = kind
+        r.origin[rows] = origin
         r.entered[rows] = self.month
         r.capacity[rows] = m.capacity
         if kind != PUBLIC:  # the public channel starts with no capital: its account shows its net cost
@@ -171,7 +190,7 @@ class RecruitmentModel(mesa.Model):
         r.placement_prob[rows] = r.placement_prob[incumbents].mean() if len(incumbents) else 0.5
         r.order_wage[rows] = m.dest_wage
         r.fill_rate[rows] = 1.0
-        r.inspection_belief[rows] = self.regulator.effective_rate()
+        r.inspection_belief[rows] = self.regulators[origin].effective_rate()
         if len(incumbents):
             r.fee_months[rows] = r.fee_months[incumbents].mean()
             r.price[rows] = r.price[incumbents].mean()
@@ -183,10 +202,10 @@ class RecruitmentModel(mesa.Model):
             # incumbent of the model they choose instead (industry.enter)
             r.deceives[rows] = self.rng.random(count) < m.initial_deception_share
             r.churns[rows] = self.rng.random(count) < m.initial_churn_share
-            r.uses_subagents[rows] = subagents.initial_practice(self, count)
+            r.uses_subagents[rows] = subagents.initial_practice(self, count, origin)
         # (the public channel recruits through its own offices, never through sub-agents)
         if kind == PUBLIC:
-            r.price[rows] = cfg.policy.public_employer_fee
+            r.price[rows] = self.origins[origin].policy.public_employer_fee
         self.refresh_views(rows)
         return rows
 
@@ -221,7 +240,20 @@ class RecruitmentModel(mesa.Model):
         chosen = self.rng.choice(w.n, size=count, replace=False)
         w.status[chosen] = workers.ABROAD
         w.employer[chosen] = slots
-        w.recruiter[chosen] = private[self.rng.integers(0, len(private), count)]
+        if len(self.origins) == 1:
+            w.recruiter[chosen] = private[self.rng.integers(0, len(private), count)]
+        else:  # each worker abroad came through a recruiter of its own origin
+            draw = self.rng.random(count)
+            for origin in self.origins:
+                mine = w.origin[chosen] == origin.index
+                own = private[self.recruiters.origin[private] == origin.index]
+                if len(own) == 0:  # (an origin without recruiters: its people start at home)
+                    w.status[chosen[mine]] = workers.AT_HOME
+                    w.employer[chosen[mine]] = -1
+                    continue
+                w.recruiter[chosen[mine]] = own[(draw[mine] * len(own)).astype(np.int64)]
+            chosen = chosen[w.status[chosen] == workers.ABROAD]
+            slots = w.employer[chosen]
         w.hired_as[chosen] = recruiters.perceived_kind(self)[w.recruiter[chosen]]
         w.wage[chosen] = e.wage[slots]
         w.months_left[chosen] = self.rng.integers(1, m.contract_months + 1, count)
@@ -293,7 +325,8 @@ class RecruitmentModel(mesa.Model):
         self.returned = []
         self.exits_this_month = 0
         industry.begin_month(self)
-        self.regulator.measure_influence()
+        for regulator in self.regulators:
+            regulator.measure_influence()
 
         recruiters.choose_compliance(self)
         recruiters.imitate_practices(self)
@@ -303,8 +336,7 @@ class RecruitmentModel(mesa.Model):
         order_employer, order_recruiter = employers.place_job_orders(self)
 
         searchers = workers.find_searchers(self)
-        offer = recruiters.offers_to_workers(self)
-        choice = workers.choose_recruiters(self, searchers, offer)
+        choice = self._choose_recruiters(searchers)
         applied = choice >= 0
         placed = placement.match(self, searchers[applied], choice[applied], order_employer, order_recruiter)
         placement.update_recruiter_records(self, order_employer, order_recruiter)
@@ -319,8 +351,7 @@ class RecruitmentModel(mesa.Model):
         voice.forget_reviews(self)
 
         counts |= self.scheme.advance()
-        by_kind = np.bincount(recruiters.perceived_kind(self)[placed.recruiters], minlength=3)[:3]
-        counts |= self.regulator.enforce(by_kind)
+        counts |= self._enforce(placed.recruiters)
         if self.config.market.debt_quit_effect != 0:
             self.quit_record.learn(np.bincount(self.workers.hired_as[placed.workers], minlength=3)[:3])
         industry.close_books(self)
@@ -331,6 +362,32 @@ class RecruitmentModel(mesa.Model):
         self.last = measure(self, placed, counts)
         self.datacollector.collect(self)
         self.running = self.month < self.config.run.steps
+
+    def _choose_recruiters(self, searchers: np.ndarray) -> np.ndarray:
+        """Each searcher's choice among the recruiters licensed in its own origin (-1: stays home)."""
+        if len(self.origins) == 1:
+            return workers.choose_recruiters(self, searchers, recruiters.offers_to_workers(self))
+        choice = np.full(len(searchers), -1, dtype=np.int64)
+        for origin in self.origins:
+            mine = (searchers >= origin.workers.start) & (searchers < origin.workers.stop)
+            choice[mine] = workers.choose_recruiters(self, searchers[mine],
+                                                     recruiters.offers_to_workers(self, origin.index), origin.market)
+        return choice
+
+    def _enforce(self, placed_by: np.ndarray) -> dict:
+        """Each origin's regulator enforces on its licensees, then the destination on employers; the
+        month's counts, summed over the regulators. ``placed_by``: this month's placements' recruiters."""
+        kind = recruiters.perceived_kind(self)[placed_by]
+        origin = self.recruiters.origin[placed_by]
+        if len(self.origins) == 1:
+            counts = self.regulator.enforce(np.bincount(kind, minlength=3)[:3])
+        else:
+            counts = {}
+            for regulator in self.regulators:
+                mine = kind[origin == regulator.origin.index]
+                for name, value in regulator.enforce(np.bincount(mine, minlength=3)[:3]).items():
+                    counts[name] = counts.get(name, 0) + value
+        return counts | self.destination.inspect(origin, kind)
 
     def run_model(self, steps: int | None = None) -> None:
         """Run to the horizon, or ``steps`` months.
@@ -359,8 +416,8 @@ class RecruitmentModel(mesa.Model):
         """One row per month simulated, one column per outcome (see :mod:`sim.model.outcomes`)."""
         frame = self.datacollector.get_model_vars_dataframe()
         if frame.empty:
-            return pd.DataFrame({name: pd.Series(dtype=float) for name in OUTCOMES})
-        return frame.reset_index(drop=True)[list(OUTCOMES)]
+            return pd.DataFrame({name: pd.Series(dtype=float) for name in self.outcome_names})
+        return frame.reset_index(drop=True)[self.outcome_names]
 
     def summary(self) -> dict:
         """Headline outcomes: each outcome's mean over the last ``run.summary_window_months`` months.

@@ -90,7 +90,7 @@ OUTCOMES = {
     "mean_net_gain_months": ("months of wage", "net gain over staying home, workers returning this month"),
     "employer_cost_per_hire": ("USD", "mean price employers paid per placement (negative: kickbacks)"),
     "employer_spending": ("USD", "employers' recruitment spending this month: prices less kickbacks, "
-                                 "plus joint-liability fines, less churn bonuses received"),
+                                 "plus joint-liability and employer-ban fines, less churn bonuses received"),
     "kickbacks_paid": ("USD", "kickbacks recruiters paid employers this month"),
     "fee_pass_through": ("share", "kickbacks paid this month over the fees workers placed this month paid to "
                                   "private recruiters (NaN when no such fee was paid)"),
@@ -142,7 +142,38 @@ OUTCOMES = {
     "lobbying_against": ("USD", "lobbying against enforcement this month"),
     "lobbying_spend_labelled": ("USD", "lobbying by label holders this month"),
     "lobbying_spend_unlabelled": ("USD", "lobbying by recruiters without the label this month"),
+    "employer_violations_found": ("hires", "hires found by the destination's employer inspections to have paid a "
+                                           "fee this month (policy.employer_ban)"),
+    "employer_fines": ("USD", "employer-ban fines employers paid this month"),
 }
+
+#: Outcomes reported for each origin when there are several (S18): ``<name>_<origin>``, e.g.
+#: ``fee_free_share_strict``; the unsuffixed outcomes are the totals over every origin.
+PER_ORIGIN = {
+    "placements": ("workers", "workers of this origin placed abroad this month"),
+    "mean_fee_months": ("months of wage", "mean fee paid by this origin's workers placed this month"),
+    "fee_free_share": ("share", "share of this origin's placements this month where the worker paid no fee"),
+    "certified_share": ("share", "share of this origin's placements this month made by label holders"),
+    "debt_bondage_share": ("share", "share of this origin's workers abroad in debt bondage"),
+    "n_recruiters": ("recruiters", "active private recruiters licensed in this origin"),
+    "inspection_budget": ("share", "inspections per recruiter a month this origin's state pays for"),
+    "enforcement_strength": ("share", "enforcement left in this origin (as enforcement_strength)"),
+}
+
+
+def origin_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of a timeseries that are one origin's outcomes (``PER_ORIGIN`` names, suffixed)."""
+    return [column for column in frame.columns if column not in OUTCOMES
+            and any(column.startswith(f"{name}_") for name in PER_ORIGIN)]
+
+
+def outcome_names(model: RecruitmentModel) -> list[str]:
+    """Every outcome of the model's timeseries: ``OUTCOMES``, then ``PER_ORIGIN`` for each origin
+    when there are several."""
+    names = list(OUTCOMES)
+    if len(model.origins) > 1:
+        names += [f"{name}{origin.suffix}" for origin in model.origins for name in PER_ORIGIN]
+    return names
 
 
 #: Main outcomes whose drift the summary reports (``drift_<name>``, ``drift10y_<name>``): the change a
@@ -195,7 +226,7 @@ def employer_spending(model: RecruitmentModel) -> float:
     """Employers' net money out this month, from the ledger's monthly flows."""
     month = model.ledger.month
     return float(month["service_fees"] + month["public_service_fees"] + month["liability_fines"]
-                 - month["kickbacks"] - month["churn_bonuses"])
+                 + month["employer_fines"] - month["kickbacks"] - month["churn_bonuses"])
 
 
 def debt_written_off(model: RecruitmentModel) -> float:
@@ -290,7 +321,67 @@ def measure(model: RecruitmentModel, placed: Placements, counts: dict) -> dict:
     for name in OUTCOMES:
         if name not in out:
             out[name] = counts.get(name, 0)
-    return {name: out[name] for name in OUTCOMES}
+    if len(model.origins) > 1:
+        by_origin(model, placed, out)
+    return {name: out[name] for name in model.outcome_names}
+
+
+def by_origin(model: RecruitmentModel, placed: Placements, out: dict) -> None:
+    """With several origins: each origin's outcomes (``PER_ORIGIN``, suffixed), and the totals that
+    depend on each origin's rules (above its cap; bondage at its lenders' rate; enforcement, weighted by
+    the recruiters each state licenses; lobbying, summed)."""
+    cfg = model.config
+    w = model.workers
+    r = model.recruiters
+    keep_share = 1.0 - cfg.market.living_cost_share
+    origin_of = r.origin[placed.recruiters]
+    active = r.private_active()
+    above = capped = abroad = bonded = abroad_unlabelled = bonded_unlabelled = 0
+    budgets, strengths, weights = [], [], []
+    for o, regulator in zip(model.origins, model.regulators):
+        mine = origin_of == o.index
+        cap = o.policy.fee_cap_months
+        (by_kind, mean_fee, _, _, _, _, _, _, chain) = kernels.placement_outcomes(
+            placed.fee[mine], placed.subagent_fee[mine], placed.wage[mine], placed.borrowed[mine],
+            placed.employer_price[mine], placed.recruiters[mine], label_kind(model), w.violation,
+            placed.workers[mine], w.placed_by_label, keep_share, np.nan if cap is None else cap, r.n)
+        fee_free, above_cap = chain[5], chain[6]
+        total = int(mine.sum())
+        if cap is not None:
+            above += above_cap
+            capped += total
+        b = o.workers
+        n_abroad, n_bonded, _, n_abroad_u, n_bonded_u = kernels.worker_outcomes(
+            w.status[b], w.wage[b], w.debt[b], w.months_left[b], w.placed_by_label[b], ABROAD, keep_share,
+            annuity_factors(model, o.market))
+        abroad, bonded = abroad + n_abroad, bonded + n_bonded
+        abroad_unlabelled, bonded_unlabelled = abroad_unlabelled + n_abroad_u, bonded_unlabelled + n_bonded_u
+        licensed = int((r.origin[active] == o.index).sum())
+        budgets.append(regulator.inspection_budget())
+        strengths.append(regulator.enforcement_strength())
+        weights.append(licensed)
+        values = {"placements": total, "mean_fee_months": mean_fee, "fee_free_share": _share(fee_free, total),
+                  "certified_share": _share(by_kind[CERTIFIED], total),
+                  "debt_bondage_share": _share(n_bonded, n_abroad), "n_recruiters": licensed,
+                  "inspection_budget": budgets[-1], "enforcement_strength": strengths[-1]}
+        for name in PER_ORIGIN:
+            out[f"{name}{o.suffix}"] = values[name]
+    out["above_cap_share"] = _share(above, capped) if capped else float("nan")
+    out["debt_bondage_share"] = _share(bonded, abroad)
+    out["debt_bondage_share_unlabelled"] = _share(bonded_unlabelled, abroad_unlabelled)
+    out["inspection_budget"] = _weighted(budgets, weights)
+    out["enforcement_strength"] = _weighted(strengths, weights)
+    for side in ("for", "against", "labelled", "unlabelled"):
+        total = sum(regulator.lobbying[side] for regulator in model.regulators)
+        out[f"lobbying_{side}" if side in ("for", "against") else f"lobbying_spend_{side}"] = total
+    out["lobbying_spend"] = out["lobbying_for"] + out["lobbying_against"]
+
+
+def _weighted(values: list[float], weights: list[int]) -> float:
+    """Mean of ``values`` weighted by ``weights``, NaN values left out (NaN when nothing is left)."""
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    keep = ~np.isnan(values) & (weights > 0)
+    return float(np.average(values[keep], weights=weights[keep])) if keep.any() else float("nan")
 
 
 # --------------------------------------------------------------------------- the run's summary
@@ -343,7 +434,7 @@ def summarise(frame: pd.DataFrame, window_months: int, burn_in_months: int) -> d
     months = len(frame)
     window = frame.tail(window_months)
     out: dict = {"window_months": int(len(window)), "months_simulated": int(months)}
-    for name in OUTCOMES:
+    for name in [*OUTCOMES, *origin_columns(frame)]:
         if name != "step":
             out[name] = _defined_mean(window[name].to_numpy(dtype=float))
     out["total_placements"] = int(frame["placements"].sum()) if months else 0

@@ -82,23 +82,25 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     The per-placement work and the ledger's totals are one compiled loop
     (:func:`sim.model.kernels.start_contracts`).
     """
-    cfg = model.config
     r = model.recruiters
     w = model.workers
     ledger = model.ledger
-    n = r.n
     open_fee, hidden = charged_months(model)
     public = r.kind[recs] == PUBLIC
-    cap = cfg.policy.fee_cap_months
-    m = cfg.market
-    wage, fee, borrowed, price, subagent_fee, totals = kernels.start_contracts(
-        workers, recs, employers, model.employers.wage, open_fee, hidden, public, r.price, r.deceives,
-        r.uses_subagents, r.kind, r.label, cfg.policy.public_employer_fee, m.placement_cost,
-        m.direct_sourcing_cost, m.subagent_fee_months, np.nan if cap is None else cap,
-        model.month, m.contract_months,
-        w.savings, w.debt, w.status, w.recruiter, w.employer, w.wage, w.fee_paid, w.placed_step, w.months_left,
-        w.violation, w.detected, w.spell_gain, w.migrations, w.placed_by_label, r.cash[:n],
-        model.employers.recruitment_cost, ABROAD, CERTIFIED, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE)
+    if len(model.origins) == 1:
+        wage, fee, borrowed, price, subagent_fee, totals = _start_contracts(
+            model, workers, recs, employers, open_fee, hidden, public, model.origins[0].policy)
+    else:  # each placement under its recruiter's origin's rules
+        origin = r.origin[recs]
+        wage, fee, borrowed, price, subagent_fee = (np.zeros(len(recs)) for _ in range(5))
+        totals = 0.0
+        for o in model.origins:
+            mine = np.flatnonzero(origin == o.index)
+            *values, part = _start_contracts(model, workers[mine], recs[mine], employers[mine], open_fee, hidden,
+                                             public[mine], o.policy)
+            for whole, value in zip((wage, fee, borrowed, price, subagent_fee), values):
+                whole[mine] = value
+            totals = totals + np.asarray(part, dtype=float)
     (loans, fees, service_fees, kickbacks, costs, public_fees, public_service_fees, public_costs, subagent_fees,
      sourcing_costs) = totals
     ledger.note("loans", loans)
@@ -116,6 +118,23 @@ def settle(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, emplo
     return Placements(workers, recs, employers, wage, fee, borrowed, price, subagent_fee)
 
 
+def _start_contracts(model: RecruitmentModel, workers: np.ndarray, recs: np.ndarray, employers: np.ndarray,
+                     open_fee: np.ndarray, hidden: np.ndarray, public: np.ndarray, policy) -> tuple:
+    """:func:`sim.model.kernels.start_contracts` for placements made under one origin's ``policy``."""
+    r = model.recruiters
+    w = model.workers
+    m = model.config.market
+    cap = policy.fee_cap_months
+    return kernels.start_contracts(
+        workers, recs, employers, model.employers.wage, open_fee, hidden, public, r.price, r.deceives,
+        r.uses_subagents, r.kind, r.label, policy.public_employer_fee, m.placement_cost,
+        m.direct_sourcing_cost, m.subagent_fee_months, np.nan if cap is None else cap,
+        model.month, m.contract_months,
+        w.savings, w.debt, w.status, w.recruiter, w.employer, w.wage, w.fee_paid, w.placed_step, w.months_left,
+        w.violation, w.detected, w.spell_gain, w.migrations, w.placed_by_label, r.cash[: r.n],
+        model.employers.recruitment_cost, ABROAD, CERTIFIED, ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE)
+
+
 def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, workers: np.ndarray) -> None:
     """Word of mouth: this month's placements shift what people believe of each kind of recruiter.
 
@@ -124,10 +143,13 @@ def hear_about(model: RecruitmentModel, recs: np.ndarray, fee: np.ndarray, worke
     :func:`sim.model.kernels.placements_by_kind`; weighed in
     :mod:`sim.model.beliefs`).
     """
-    placed, paid, deceived = kernels.placements_by_kind(recs, perceived_kind(model), fee, workers,
-                                                        model.workers.violation, DECEIVED)
-    placed[PUBLIC] = paid[PUBLIC] = deceived[PUBLIC] = 0  # the public channel's fee is public, not hearsay
-    model.word_of_mouth.hear(placed, paid, deceived)
+    origin = model.recruiters.origin[recs] if len(model.origins) > 1 else None
+    for index, words in enumerate(model.words):  # each origin's people hear of its own recruiters
+        mine = slice(None) if origin is None else origin == index
+        placed, paid, deceived = kernels.placements_by_kind(recs[mine], perceived_kind(model), fee[mine],
+                                                            workers[mine], model.workers.violation, DECEIVED)
+        placed[PUBLIC] = paid[PUBLIC] = deceived[PUBLIC] = 0  # the public channel's fee is public, not hearsay
+        words.hear(placed, paid, deceived)
 
 
 def record_memory(model: RecruitmentModel) -> float:

@@ -25,7 +25,7 @@ from sim.model.kinds import CERTIFIED, FEE_CHARGING, PUBLIC
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
 
-PUBLIC_ROW = 0  # the public channel is always the first row
+PUBLIC_ROW = 0  # the public channels are the first rows: origin k's is row PUBLIC_ROW + k
 # certification stage of a recruiter
 NOT_CERTIFYING, TRAINING, HOLDS_LABEL = 0, 1, 2
 MAX_ORDER_SHARE = 0.95   # cap on the order share in the markup 1 / (beta (1 - s)), which has no bound at s = 1
@@ -38,7 +38,7 @@ class RecruiterTable:
              "cash_before", "inspection_belief", "reviews", "reviews_fee", "reviews_deceived",
              "complaints_ema", "order_wage", "placements_ema", "fill_rate", "one_off")
     INT = ("kind", "orders", "applicants", "placements", "loss_months", "strikes", "cert_stage",
-           "stage_months", "next_audit", "certified_months", "entered", "capacity", "model_since")
+           "stage_months", "next_audit", "certified_months", "entered", "capacity", "model_since", "origin")
     BOOL = ("active", "deceives", "churns", "overcharges", "recertified", "label", "uses_subagents")
 
     def __init__(self, capacity: int, complaint_delay: int):
@@ -193,15 +193,33 @@ def label_kind(model: RecruitmentModel) -> np.ndarray:
 
 
 def placement_capacity(model: RecruitmentModel) -> np.ndarray:
-    """Placements each recruiter can make this month (the public channel's is a policy lever)."""
+    """Placements each recruiter can make this month (a public channel's is its origin's policy lever)."""
     r = model.recruiters
-    return kernels.placement_capacity(r.capacity, r.kind, r.n, PUBLIC, model.config.policy.public_capacity)
+    capacity = kernels.placement_capacity(r.capacity, r.kind, r.n, PUBLIC, model.origins[0].policy.public_capacity)
+    for origin in model.origins[1:]:
+        capacity[PUBLIC_ROW + origin.index] = origin.policy.public_capacity
+    return capacity
 
 
-def market_fee_months(model: RecruitmentModel) -> float:
-    """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides."""
+def choosable(model: RecruitmentModel, origin: int | None = None) -> np.ndarray:
+    """Rows employers and workers can choose: active private recruiters, and the public channels that
+    have capacity; with ``origin``, only that origin's."""
     r = model.recruiters
-    return kernels.market_fee_months(r.active, r.kind, r.fee_months, r.n, FEE_CHARGING, PUBLIC)
+    if len(model.origins) == 1:
+        return r.private_active() if model.config.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    rows = np.flatnonzero(r.active[: r.n])
+    public = r.kind[rows] == PUBLIC
+    open_channel = np.array([o.policy.public_capacity > 0 for o in model.origins])[r.origin[rows]]
+    rows = rows[~public | open_channel]
+    return rows if origin is None else rows[r.origin[rows] == origin]
+
+
+def market_fee_months(model: RecruitmentModel, origin: int | None = None) -> float:
+    """Mean fee fee-charging recruiters ask, in months; what a cheating certified recruiter hides.
+    With ``origin``: among that origin's recruiters only."""
+    r = model.recruiters
+    active = r.active if origin is None else r.active & (r.origin == origin)
+    return kernels.market_fee_months(active, r.kind, r.fee_months, r.n, FEE_CHARGING, PUBLIC)
 
 
 def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
@@ -215,10 +233,18 @@ def charged_months(model: RecruitmentModel) -> tuple[np.ndarray, np.ndarray]:
     """
     r = model.recruiters
     n = r.n
-    policy = model.config.policy
-    cap = policy.fee_cap_months
-    return kernels.charged_months(r.active, r.kind, r.fee_months, r.overcharges, n, FEE_CHARGING, CERTIFIED, PUBLIC,
-                                  cap is not None, 0.0 if cap is None else cap, policy.public_fee_months)
+    charged = None
+    for origin in model.origins:  # each under its own origin's fee rule
+        policy = origin.policy
+        cap = policy.fee_cap_months
+        fees = kernels.charged_months(r.active, r.kind, r.fee_months, r.overcharges, n, FEE_CHARGING, CERTIFIED,
+                                      PUBLIC, cap is not None, 0.0 if cap is None else cap, policy.public_fee_months)
+        if charged is None:
+            charged = fees
+            continue
+        mine = r.origin[:n] == origin.index
+        charged[0][mine], charged[1][mine] = fees[0][mine], fees[1][mine]
+    return charged
 
 
 def fee_income(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
@@ -227,7 +253,7 @@ def fee_income(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     return (open_fee[rows] + hidden[rows]) * model.recruiters.order_wage[rows]
 
 
-def offers_to_workers(model: RecruitmentModel) -> dict:
+def offers_to_workers(model: RecruitmentModel, origin: int = 0) -> dict:
     """What searching workers know about each recruiter this month.
 
     Returns per-option arrays: the advertised fee, the chance of being
@@ -237,13 +263,14 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     mouth about recruiters of that kind, sharpened by trust in the label).
     The fee includes a sub-agent's fee where workers see it, and each option
     says whether it can take workers only sub-agents reach
-    (:mod:`sim.model.subagents`).
+    (:mod:`sim.model.subagents`). Workers of ``origin`` see only the
+    recruiters licensed there, and hear their own origin's word of mouth.
     """
     r = model.recruiters
     cfg = model.config
-    rows = r.private_active() if cfg.policy.public_capacity == 0 else np.flatnonzero(r.active[: r.n])
+    rows = choosable(model, None if len(model.origins) == 1 else origin)
     open_fee, _ = charged_months(model)
-    word_fee, word_deceived = beliefs.for_workers(model)
+    word_fee, word_deceived = beliefs.for_workers(model, origin)
     # word of mouth for others (trust is already in the beliefs: 1.0 takes them as they are), each
     # recruiter's reviews for platform users; the sub-agent's fee where workers see it
     (fee, chance, promised, hidden_user, hidden_other, deceive_user, deceive_other,
@@ -251,11 +278,12 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
         rows, perceived_kind(model), r.order_wage, r.deceives, r.placement_prob, open_fee, word_fee,
         word_deceived, 1.0, r.reviews, r.reviews_fee, r.reviews_deceived,
         cfg.market.deception_markup, r.uses_subagents, cfg.market.subagent_fee_months, CERTIFIED, FEE_CHARGING)
+    hidden_months = market_fee_months(model) if len(model.origins) == 1 else market_fee_months(model, origin)
     return {
         "rows": rows,
         "takes_village": takes_village,
         "fee_months": fee,
-        "hidden_months": market_fee_months(model),
+        "hidden_months": hidden_months,
         "placement_prob": chance,
         "promised_wage": promised,
         "hidden_prob_user": hidden_user,
@@ -265,11 +293,22 @@ def offers_to_workers(model: RecruitmentModel) -> dict:
     }
 
 
-def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, audience: str) -> tuple[np.ndarray, np.ndarray]:
+def word_of_mouth_view(model: RecruitmentModel, kind: np.ndarray, audience: str,
+                       origin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What an audience (``"workers"`` or ``"employers"``) believes of recruiters of each perceived kind:
-    the chance of a fee and of deception (:mod:`sim.model.beliefs`)."""
-    fee, deceived = beliefs.for_workers(model) if audience == "workers" else beliefs.for_employers(model)
-    return kernels.word_of_mouth_view(kind, fee, deceived, 1.0, CERTIFIED, FEE_CHARGING)
+    the chance of a fee and of deception (:mod:`sim.model.beliefs`). With several origins, ``origin``
+    gives each recruiter's: it is judged by its own origin's record."""
+    believe = beliefs.for_workers if audience == "workers" else beliefs.for_employers
+    if len(model.origins) == 1:
+        fee, deceived = believe(model)
+        return kernels.word_of_mouth_view(kind, fee, deceived, 1.0, CERTIFIED, FEE_CHARGING)
+    fee_seen, deceived_seen = np.zeros(len(kind)), np.zeros(len(kind))
+    for index in range(len(model.origins)):
+        mine = origin == index
+        fee, deceived = believe(model, index)
+        fee_seen[mine], deceived_seen[mine] = kernels.word_of_mouth_view(kind[mine], fee, deceived, 1.0, CERTIFIED,
+                                                                        FEE_CHARGING)
+    return fee_seen, deceived_seen
 
 
 def ratings_view(model: RecruitmentModel, rows: np.ndarray, fee_prior: np.ndarray,
@@ -360,8 +399,16 @@ def perceived_detection(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray
     months of records an inspection can look back over.
     """
     p = model.config.policy
-    monthly = model.recruiters.inspection_belief[rows] * p.detection_prob
+    detection = p.detection_prob if len(model.origins) == 1 else _by_origin(model, rows, "detection_prob")
+    monthly = model.recruiters.inspection_belief[rows] * detection
     return 1.0 - (1.0 - monthly) ** p.lookback_months
+
+
+def _by_origin(model: RecruitmentModel, rows: np.ndarray, key: str) -> np.ndarray:
+    """Each recruiter row's value of an origin's policy key (a missing fee cap: NaN)."""
+    values = np.array([np.nan if getattr(o.policy, key) is None else float(getattr(o.policy, key))
+                       for o in model.origins])
+    return values[model.recruiters.origin[rows]]
 
 
 def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
@@ -386,26 +433,37 @@ def choose_compliance(model: RecruitmentModel, everyone: bool = False) -> None:
         return
     kind = r.kind[reviewing]
     wage = np.maximum(r.order_wage[reviewing], 1.0)
-    fine = model.regulator.effective_fine()
     caught = perceived_detection(model, reviewing)
     franchise = cfg.market.label_value_months * np.maximum(r.profit_ema[reviewing], 0.0)
     volume = np.maximum(r.placements_ema[reviewing], 0.5)
-    cap = cfg.policy.fee_cap_months
+    if len(model.origins) == 1:
+        fine = model.regulator.effective_fine()
+        cap = cfg.policy.fee_cap_months
+        revoke = cfg.policy.revoke_after
+        capped = cap is not None
+        cap = cap if capped else 0.0
+        hidden_gain = market_fee_months(model) * wage
+    else:  # each recruiter weighs its own origin's rules (S18)
+        origin = r.origin[reviewing]
+        fine = np.array([regulator.effective_fine() for regulator in model.regulators])[origin]
+        cap = _by_origin(model, reviewing, "fee_cap_months")
+        capped = ~np.isnan(cap)
+        cap = np.where(capped, cap, 0.0)
+        revoke = _by_origin(model, reviewing, "revoke_after")
+        hidden_gain = np.array([market_fee_months(model, o.index) for o in model.origins])[origin] * wage
     # fee-charging: evade a cap?
-    excess = 0.0 if cap is None else np.maximum(r.fee_months[reviewing] - cap, 0.0) * wage
-    revoke = cfg.policy.revoke_after
-    licence_risk = caught * franchise / volume / revoke if revoke > 0 else 0.0
+    excess = np.where(capped, np.maximum(r.fee_months[reviewing] - cap, 0.0) * wage, 0.0)
+    licence_risk = np.divide(caught * franchise / volume, revoke, out=np.zeros(len(reviewing)),
+                             where=np.asarray(revoke) > 0)
     evade_penalty = caught * fine + licence_risk
-    evade = (excess > r.honesty[reviewing] * evade_penalty) if cap is not None else np.zeros(len(reviewing), bool)
-    # certified: take a hidden fee?
-    hidden_gain = market_fee_months(model) * wage
+    evade = (excess > r.honesty[reviewing] * evade_penalty) & capped
+    # certified: take a hidden fee? (illegal too where a cap applies)
     label_loss = model.scheme.perceived_catch_rate(volume) * franchise / volume  # per placement
-    illegal = cap is not None
-    cheat_penalty = label_loss + (caught * fine if illegal else 0.0)
+    cheat_penalty = label_loss + np.where(capped, caught * fine, 0.0)
     cheat = hidden_gain > r.honesty[reviewing] * cheat_penalty
     choice = np.where(kind == CERTIFIED, cheat, evade)
     explore = model.rng.random(len(reviewing)) < cfg.market.practice_experiment_prob
-    meaningful = (kind == CERTIFIED) | (cap is not None)  # with no cap there is nothing to evade
+    meaningful = (kind == CERTIFIED) | capped  # with no cap there is nothing to evade
     r.overcharges[reviewing] = (choice ^ explore) & meaningful
     open_fee, hidden = charged_months(model)
     subagents.choose_sourcing(model, reviewing, caught, label_loss, open_fee + hidden)

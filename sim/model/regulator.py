@@ -23,15 +23,17 @@ from sim.model.workers import DECEIVED, ILLEGAL_FEE, SUBAGENT_FEE
 
 if TYPE_CHECKING:
     from sim.model import RecruitmentModel
+    from sim.model.origins import Origin
 
 
 
 class Regulator(mesa.Agent):
-    """The state's enforcement agency (one per model)."""
+    """An origin state's enforcement agency (one per origin country, acting on its own licensees, S18)."""
 
-    def __init__(self, model: RecruitmentModel):
+    def __init__(self, model: RecruitmentModel, origin: Origin):
         super().__init__(model)
-        self.policy = model.config.policy
+        self.origin = origin
+        self.policy = origin.policy
         self.referrals: list[np.ndarray] = []
         self.detections_per_placement = np.zeros(3)
         self._detected_avg = np.zeros(3)
@@ -83,6 +85,14 @@ class Regulator(mesa.Agent):
             return np.zeros(len(kind))
         return self.policy.liability_share * self.effective_fine() * self.detections_per_placement[kind]
 
+    def licensees(self) -> np.ndarray:
+        """Rows of the active private recruiters this regulator licenses (all of them with one origin)."""
+        r = self.model.recruiters
+        rows = r.private_active()
+        if len(self.model.origins) == 1:
+            return rows
+        return rows[r.origin[rows] == self.origin.index]
+
     def refer(self, rows: np.ndarray) -> None:
         """Audit findings passed on by the scheme (only when audit reports are not confidential)."""
         self.referrals.append(np.asarray(rows))
@@ -90,7 +100,7 @@ class Regulator(mesa.Agent):
     def measure_influence(self) -> None:
         """Industry influence: the fee-charging recruiters' share of the industry's profits."""
         r = self.model.recruiters
-        rows = r.private_active()
+        rows = self.licensees()
         profit = np.maximum(r.profit_ema[rows], 0.0)
         total = profit.sum()
         self.industry_influence = float(profit[r.kind[rows] == FEE_CHARGING].sum() / total) if total > 0 else 0.0
@@ -98,7 +108,7 @@ class Regulator(mesa.Agent):
     def choose_inspections(self) -> np.ndarray:
         """Rows inspected this month: on average ``inspection_rate`` of recruiters, targeted as set."""
         r = self.model.recruiters
-        rows = r.private_active()
+        rows = self.licensees()
         rate = self.effective_rate()
         if len(rows) == 0 or rate <= 0:
             return np.zeros(0, dtype=np.int64)
@@ -141,7 +151,7 @@ class Regulator(mesa.Agent):
         records = records[examined[w.recruiter[records]]]
         chance = p.detection_prob
         if wrongs & SUBAGENT_FEE:
-            records, chance = subagents.inspectable(model, records)
+            records, chance = subagents.inspectable(model, records, p)
         found = records[model.rng.random(len(records)) < chance]
         w.detected[found] = True
         rec = w.recruiter[found]
@@ -185,7 +195,7 @@ class Regulator(mesa.Agent):
         """
         model = self.model
         r = model.recruiters
-        rows = r.private_active()
+        rows = self.licensees()
         self.lobbying = dict.fromkeys(self.lobbying, 0.0)
         if len(rows) == 0 or self.policy.lobby_share == 0:
             return
@@ -216,12 +226,12 @@ class Regulator(mesa.Agent):
         """
         model = self.model
         p = self.policy
-        heard, reachable = model.state_hears
+        heard, reachable = model.state_hears[self.origin.index]
         month = 100.0 * (heard + referrals) / max(reachable, 1)
         self.pressure += p.budget_adjust * (month - self.pressure)
         pressure = np.clip((max(self.pressure, 0.0) / p.pressure_reference) ** p.pressure_elasticity, 0.1, 10.0)
         r = model.recruiters
-        profit = float(np.maximum(r.profit_ema[r.private_active()], 0.0).sum())
+        profit = float(np.maximum(r.profit_ema[self.licensees()], 0.0).sum())
         net = (self.lobbying["for"] - self.lobbying["against"]) / max(profit, 1.0)
         diverted = p.diversion if model.config.certification.enabled else 0.0
         lobbied = np.exp(min(max(p.lobby_weight * net, -50.0), 50.0))  # (bounded: the target is clipped anyway)
@@ -233,7 +243,7 @@ class Regulator(mesa.Agent):
         """Recruiters learn the inspection rate from their own and their peers' inspections;
         everyone reads the published detections per placement by kind."""
         r = self.model.recruiters
-        rows = r.private_active()
+        rows = self.licensees()
         peers = len(inspected) / max(len(rows), 1)
         seen = 0.5 * examined[rows] + 0.5 * peers
         memory = self.model.config.market.word_of_mouth_memory

@@ -50,18 +50,19 @@ if TYPE_CHECKING:
 
 def exist(model: RecruitmentModel) -> bool:
     """Whether the world has sub-agents at all (some workers live where only they reach)."""
-    return model.config.market.subagent_share > 0
+    return any(origin.market.subagent_share > 0 for origin in model.origins)
 
 
-def initial_practice(model: RecruitmentModel, count: int) -> np.ndarray:
-    """Whether each of ``count`` new private recruiters starts with sub-agents (chance ``subagent_share``).
+def initial_practice(model: RecruitmentModel, count: int, origin: int = 0) -> np.ndarray:
+    """Whether each of ``count`` new private recruiters of ``origin`` starts with sub-agents (chance its
+    ``subagent_share``).
 
     Starting recruiters and entrants draw alike. Nothing is drawn in a world
     without sub-agents.
     """
     if not exist(model):
         return np.zeros(count, dtype=bool)
-    return model.rng.random(count) < model.config.market.subagent_share
+    return model.rng.random(count) < model.origins[origin].market.subagent_share
 
 
 def choose_sourcing(model: RecruitmentModel, reviewing: np.ndarray, caught: np.ndarray,
@@ -96,10 +97,14 @@ def choose_sourcing(model: RecruitmentModel, reviewing: np.ndarray, caught: np.n
     visibility = m.lower_tier_visibility
     if m.subagent_fee_months > 0:
         penalty = np.where(r.kind[reviewing] == CERTIFIED, visibility * label_loss, 0.0)
-        cap = cfg.policy.fee_cap_months
-        if cap is not None:
+        for regulator in model.regulators:  # each recruiter under its own origin's cap and fines
+            cap = regulator.policy.fee_cap_months
+            if cap is None:
+                continue
             illegal = charged[reviewing] + m.subagent_fee_months > cap + 1e-9
-            penalty += np.where(illegal, visibility * caught * model.regulator.effective_fine(), 0.0)
+            if len(model.origins) > 1:
+                illegal &= r.origin[reviewing] == regulator.origin.index
+            penalty += np.where(illegal, visibility * caught * regulator.effective_fine(), 0.0)
         use = m.direct_sourcing_cost > r.honesty[reviewing] * penalty
     else:  # a sub-agent who charges nothing breaks no rule
         use = np.full(len(reviewing), m.direct_sourcing_cost > 0)
@@ -144,7 +149,7 @@ def caught(model: RecruitmentModel, rows: np.ndarray, abusing: np.ndarray, draw:
     return found
 
 
-def inspectable(model: RecruitmentModel, records: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
+def inspectable(model: RecruitmentModel, records: np.ndarray, p) -> tuple[np.ndarray, np.ndarray | float]:
     """The violation records an inspection can find, and the chance of finding each.
 
     ``records`` are placements with a violation bit (illegal fee, deception,
@@ -153,9 +158,8 @@ def inspectable(model: RecruitmentModel, records: np.ndarray) -> tuple[np.ndarra
     a fee cap allows (a sub-agent fee that breaks only the label's rule is
     the scheme's business, not the state's); inspectors find it with
     ``detection_prob · lower_tier_visibility``, the others with
-    ``detection_prob``.
+    ``detection_prob``; ``p``: the inspecting origin's policy.
     """
-    p = model.config.policy
     w = model.workers
     licensed = (w.violation[records] & (ILLEGAL_FEE | DECEIVED)) != 0
     if licensed.all():

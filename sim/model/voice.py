@@ -49,7 +49,11 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     # complaints about holders of the real label go to its auditor first where the scheme says so:
     # they do not reach the state (S17's pressure counts complaints and placements that can reach it)
     to_scheme_only = (r.kind[placed.recruiters] == CERTIFIED) & model.config.certification.complaint_exhaustion
-    model.state_hears = [0, int(len(v) - to_scheme_only.sum())]
+    # (by the recruiter's origin: each origin's state hears about its own licensees)
+    origin = model.recruiters.origin[placed.recruiters]
+    reach = ~to_scheme_only
+    model.state_hears = [[0, int(reach[origin == o.index].sum()) if len(model.origins) > 1 else int(reach.sum())]
+                         for o in model.origins]
     if not wronged.any():
         r.complaints_ema[: r.n] *= 1.0 - COMPLAINT_MEMORY
         return {"complaints": 0, "retaliations": 0}
@@ -62,7 +66,10 @@ def complain(model: RecruitmentModel, placed: Placements) -> dict:
     complains = wronged & (rng.random(len(v)) < prob)
     who = placed.workers[complains]
     about = placed.recruiters[complains]
-    model.state_hears[0] = int((complains & ~to_scheme_only).sum())
+    heard = complains & reach
+    for o in model.origins:
+        model.state_hears[o.index][0] = int(heard[origin == o.index].sum()) if len(model.origins) > 1 else int(
+            heard.sum())
     n = r.n
     counts = np.bincount(about, minlength=n)[:n]
     r.complaints_ema[:n] += COMPLAINT_MEMORY * (counts - r.complaints_ema[:n])

@@ -33,7 +33,7 @@ ILLEGAL_FEE, DECEIVED, HIDDEN_FEE, SUBAGENT_FEE = 1, 2, 4, 8
 NEVER_PLACED = -10**6
 
 
-def draw_newcomers(count: int, config, rng: np.random.Generator
+def draw_newcomers(count: int, config, rng: np.random.Generator, market=None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Home wage, savings, platform use and reach of ``count`` new aspiring migrants.
 
@@ -46,9 +46,10 @@ def draw_newcomers(count: int, config, rng: np.random.Generator
         ``home_wage`` (USD/month, mean-preserving lognormal around
         ``market.home_wage``), ``savings`` (USD), ``platform_user`` and
         ``village`` (lives where only informal sub-agents reach; drawn only
-        when ``market.subagent_share`` is above 0).
+        when ``market.subagent_share`` is above 0). ``market``: the origin's
+        (:mod:`sim.model.origins`; default the run's).
     """
-    m = config.market
+    m = config.market if market is None else market
     sigma = m.home_wage_spread
     home_wage = m.home_wage * rng.lognormal(-sigma**2 / 2, sigma, count)
     savings = m.savings_months * home_wage * rng.lognormal(-0.125, 0.5, count)
@@ -69,9 +70,15 @@ class WorkerTable:
     keeps its length.
     """
 
-    def __init__(self, n: int, config, rng: np.random.Generator):
+    def __init__(self, n: int, config, rng: np.random.Generator, origins: list):
         self.n = n
-        self.home_wage, self.savings, self.platform_user, self.village = draw_newcomers(n, config, rng)
+        # each origin's people are one block of rows, drawn from its own economy (sim.model.origins)
+        self.origin = np.zeros(n, dtype=np.int64)
+        drawn = [draw_newcomers(o.workers.stop - o.workers.start, config, rng, o.market) for o in origins]
+        self.home_wage, self.savings, self.platform_user, self.village = (
+            np.concatenate(parts) if len(origins) > 1 else parts[0] for parts in zip(*drawn))
+        for o in origins:
+            self.origin[o.workers] = o.index
         self.debt = np.zeros(n)
         self.status = np.zeros(n, dtype=np.int8)
         self.arrived = np.zeros(n, dtype=np.int32)  # month the row's current person arrived (0: the first pool)
@@ -179,7 +186,7 @@ def find_searchers(model: RecruitmentModel) -> np.ndarray:
                              model.config.market.search_prob)
 
 
-def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dict) -> np.ndarray:
+def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dict, market=None) -> np.ndarray:
     """Each searcher picks a recruiter (or none) by logit over expected net gain.
 
     The expected gain of going through recruiter k is the chance of being
@@ -195,11 +202,13 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
 
     Args:
         offer: per-option arrays from :func:`sim.model.recruiters.offers_to_workers`.
+        market: the searchers' origin's market (credit; default the run's).
 
     Returns:
         For each searcher, the recruiter row chosen, or -1 for staying home.
     """
     m = model.config.market
+    credit = m if market is None else market  # the searchers' origin's lenders
     w = model.workers
     rng = model.rng
     if len(searchers) == 0 or len(offer["rows"]) == 0:
@@ -217,7 +226,7 @@ def choose_recruiters(model: RecruitmentModel, searchers: np.ndarray, offer: dic
         offer["hidden_prob_other"], offer["hidden_prob_user"], offer["takes_village"],
         windows, window, searchers, w.platform_user, w.village, w.savings, w.debt, w.home_wage, log_noise, stay_home,
         m.deception_markup / (1.0 + m.deception_markup), 1.0 - m.living_cost_share,
-        m.credit_limit_months * m.dest_wage, np.float32(0.5 * m.interest_rate),
+        credit.credit_limit_months * m.dest_wage, np.float32(0.5 * credit.interest_rate),
         np.float32(m.contract_months), np.float32(m.worker_choice_scale / m.dest_wage))
 
 
@@ -231,12 +240,17 @@ def bondage_mask(model: RecruitmentModel, rows: np.ndarray) -> np.ndarray:
     m = model.config.market
     w = model.workers
     net = w.wage[rows] * (1.0 - m.living_cost_share)
-    return w.debt[rows] > net * annuity_factors(model)[w.months_left[rows]] + 1e-9
+    if len(model.origins) == 1:
+        factor = annuity_factors(model)[w.months_left[rows]]
+    else:  # at each worker's own lenders' rate
+        factor = np.stack([annuity_factors(model, o.market) for o in model.origins])[w.origin[rows], w.months_left[rows]]
+    return w.debt[rows] > net * factor + 1e-9
 
 
-def annuity_factors(model: RecruitmentModel) -> np.ndarray:
-    """Present value, at the lenders' rate, of one dollar a month for k months, k = 0 .. the longest contract left."""
-    r = model.config.market.interest_rate
+def annuity_factors(model: RecruitmentModel, market=None) -> np.ndarray:
+    """Present value, at the lenders' rate, of one dollar a month for k months, k = 0 .. the longest contract left.
+    ``market``: an origin's (its lenders' rate; default the run's)."""
+    r = (model.config.market if market is None else market).interest_rate
     months = np.arange(max(int(model.workers.months_left.max(initial=0)), model.config.market.contract_months) + 1,
                        dtype=float)
     return months if r == 0 else (1.0 - (1.0 + r) ** -months) / r
@@ -255,10 +269,17 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     m = model.config.market
     w = model.workers
     ledger = model.ledger
-    # one compiled pass over the workers (kernels.earn_and_repay); the ledger's totals are summed here
-    income, interest, repaid, written_off, spent = kernels.earn_and_repay(
-        w.status, w.wage, w.home_wage, w.savings, w.debt, w.spell_gain, ABROAD, 1.0 - m.living_cost_share,
-        m.home_saving_rate, m.interest_rate, m.credit_limit_months * m.dest_wage, m.remittance_share)
+    # one compiled pass over each origin's block of workers (kernels.earn_and_repay), at its lenders' terms;
+    # the ledger's totals are summed here
+    parts = []
+    for o in model.origins:
+        b = o.workers
+        parts.append(kernels.earn_and_repay(
+            w.status[b], w.wage[b], w.home_wage[b], w.savings[b], w.debt[b], w.spell_gain[b], ABROAD,
+            1.0 - m.living_cost_share, m.home_saving_rate, o.market.interest_rate,
+            o.market.credit_limit_months * m.dest_wage, m.remittance_share))
+    income, interest, repaid, written_off, spent = (
+        parts[0] if len(parts) == 1 else [np.concatenate(column) for column in zip(*parts)])
     ledger.transfer("outside", "workers", income.sum(), "earnings")
     ledger.transfer("workers", "lenders", interest.sum(), "interest")
     ledger.note("repayments", repaid.sum())
@@ -266,17 +287,17 @@ def earn_and_repay(model: RecruitmentModel) -> None:
     ledger.transfer("workers", "outside", spent.sum(), "family_consumption")
 
 
-def home_repayable_per_home_wage(config) -> float:
+def home_repayable_per_home_wage(config, market=None) -> float:
     """What a person at home can repay, per dollar of home wage: the home debt trap's threshold.
 
     The present value, at the lenders' rate ``market.interest_rate``, of
     saving ``home_saving_rate`` of the home wage every month for
     ``debt_horizon_months`` (an annuity factor; with no interest, the plain
     sum). A debt above ``home_wage`` times this cannot be repaid from home
-    savings within the horizon.
+    savings within the horizon. ``market``: an origin's (default the run's).
     """
     m = config.market
-    r, months = m.interest_rate, m.debt_horizon_months
+    r, months = (m if market is None else market).interest_rate, m.debt_horizon_months
     annuity = float(months) if r == 0 else (1.0 - (1.0 + r) ** -months) / r
     return m.home_saving_rate * annuity
 
@@ -290,8 +311,17 @@ def home_debt_trapped(model: RecruitmentModel) -> tuple[np.ndarray, int]:
     bondage abroad (:func:`bondage_mask`).
     """
     w = model.workers
-    return kernels.home_debt_trap(w.status, w.debt, w.home_wage, AT_HOME,
-                                  home_repayable_per_home_wage(model.config))
+    if len(model.origins) == 1:
+        return kernels.home_debt_trap(w.status, w.debt, w.home_wage, AT_HOME,
+                                      home_repayable_per_home_wage(model.config))
+    trapped, at_home = [], 0
+    for o in model.origins:  # each block at its own lenders' rate
+        b = o.workers
+        rows, home = kernels.home_debt_trap(w.status[b], w.debt[b], w.home_wage[b], AT_HOME,
+                                            home_repayable_per_home_wage(model.config, o.market))
+        trapped.append(rows + b.start)
+        at_home += home
+    return np.concatenate(trapped), at_home
 
 
 def leave_and_arrive(model: RecruitmentModel) -> dict:
@@ -322,8 +352,10 @@ def leave_and_arrive(model: RecruitmentModel) -> dict:
     ledger = model.ledger
     ledger.transfer("workers", "outside", w.savings[rows].sum(), "departures")
     ledger.transfer("lenders", "workers", w.debt[rows].sum(), "departure_write_offs")
-    w.home_wage[rows], w.savings[rows], w.platform_user[rows], w.village[rows] = draw_newcomers(
-        len(rows), model.config, model.rng)
+    for o in model.origins:  # each newcomer from the economy of the origin whose row it takes
+        mine = rows if len(model.origins) == 1 else rows[w.origin[rows] == o.index]
+        w.home_wage[mine], w.savings[mine], w.platform_user[mine], w.village[mine] = draw_newcomers(
+            len(mine), model.config, model.rng, o.market)
     ledger.transfer("outside", "workers", w.savings[rows].sum(), "arrivals")
     w.arrived[rows] = model.month
     w.debt[rows] = 0.0
@@ -360,7 +392,8 @@ def relieve_debts(model: RecruitmentModel) -> None:
     w = model.workers
     trapped, _ = home_debt_trapped(model)
     relieved = trapped[model.rng.random(len(trapped)) < m.debt_relief_prob]
-    repayable = w.home_wage[relieved] * home_repayable_per_home_wage(model.config)
+    per_wage = np.array([home_repayable_per_home_wage(model.config, o.market) for o in model.origins])
+    repayable = w.home_wage[relieved] * per_wage[w.origin[relieved]]
     written_off = w.debt[relieved] - repayable
     w.debt[relieved] = repayable
     model.ledger.transfer("lenders", "workers", written_off.sum(), "relief_write_offs")
