@@ -43,7 +43,7 @@ def set_budget_after(model: RecruitmentModel, heard: int, reachable: int, referr
     reg = model.regulator
     reg.budget = model.config.policy.inspection_rate
     reg.pressure = model.config.policy.pressure_reference
-    model.state_hears = [heard, reachable]
+    model.state_hears = [[heard, reachable]]
     reg._set_budget(referrals)
     return reg.budget
 
@@ -77,7 +77,7 @@ def test_complaints_routed_to_the_auditor_neither_count_nor_dilute_the_pressure(
     placed = Placements(workers, np.repeat(rows, 5), np.zeros(10, dtype=np.int64), np.full(10, 480.0),
                         np.zeros(10), np.zeros(10), np.zeros(10), np.zeros(10))
     voice.complain(model, placed)
-    heard, reachable = model.state_hears
+    heard, reachable = model.state_hears[0]
     assert reachable == 5  # the holder's five placements cannot reach the state
     assert heard <= 5
 

@@ -141,3 +141,23 @@ def test_the_command_refuses_a_rule_for_a_missing_origin_with_exit_2(tmp_path):
     assert done.returncode == 2
     assert "origins.nowhere.share" in done.stderr
     assert len(done.stderr.strip().splitlines()) <= 4
+
+
+def test_a_bilateral_agreement_is_one_origins_g2g_channel():
+    """Only the origin with the agreement has a public channel; employers bound to it send it their vacancies."""
+    model = RecruitmentModel(build_config(SHORT | TWO | {"seed": 2, "origins.b.policy.public_capacity": 40,
+                                                         "origins.b.policy.public_mandate": 0.5}))
+    model.run_model()
+    r = model.recruiters
+    placed_by = model.workers.recruiter[model.workers.recruiter >= 0]
+    assert (placed_by == 1).sum() > 0 and (placed_by == 0).sum() == 0  # origin b's channel (row 1), not a's
+    assert set(model.employers.public_origin.tolist()) <= {-1, 1}
+    assert (r.kind[[0, 1]] == PUBLIC).all()
+    assert (model.workers.origin[model.workers.recruiter == 1] == 1).all()
+
+
+def test_each_origins_outcomes_have_the_range_of_their_unsuffixed_name():
+    from sim.plots.bands import outcome_range
+
+    assert outcome_range("fee_free_share_strict") == (0.0, 1.0)
+    assert outcome_range("placements_lax") == (0.0, None)

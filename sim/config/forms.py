@@ -147,6 +147,8 @@ def _schema_types(cls: type = RecruitsimConfig, prefix: str = "") -> dict[str, A
         hint = hints[f.name]
         if dataclasses.is_dataclass(hint):
             out.update(_schema_types(hint, f"{prefix}{f.name}."))
+        elif f.name == "origins":  # a mapping of origins, not a leaf: its keys come after the schema's
+            continue
         else:
             out[f"{prefix}{f.name}"] = hint
     return out

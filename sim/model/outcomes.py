@@ -142,7 +142,7 @@ OUTCOMES = {
     "lobbying_against": ("USD", "lobbying against enforcement this month"),
     "lobbying_spend_labelled": ("USD", "lobbying by label holders this month"),
     "lobbying_spend_unlabelled": ("USD", "lobbying by recruiters without the label this month"),
-    "employer_violations_found": ("hires", "hires found by the destination's employer inspections to have paid a "
+    "employer_violations_found": ("placements", "hires found by the destination's employer inspections to have paid a "
                                            "fee this month (policy.employer_ban)"),
     "employer_fines": ("USD", "employer-ban fines employers paid this month"),
 }

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from sim.model.outcomes import OUTCOMES
+from sim.model.outcomes import OUTCOMES, PER_ORIGIN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,8 +56,11 @@ SIGNED_OUTCOMES = {
 
 def outcome_range(name: str) -> tuple[float | None, float | None]:
     """The values outcome ``name`` can take: (lowest, highest), None where unbounded (or unknown)."""
-    if name in SIGNED_OUTCOMES or name not in OUTCOMES:
+    if name in SIGNED_OUTCOMES:
         return None, None
+    if name not in OUTCOMES:  # one origin's outcome (``fee_free_share_strict``): its unsuffixed name's unit
+        unit = next((unit for base, (unit, _) in PER_ORIGIN.items() if name.startswith(f"{base}_")), None)
+        return UNIT_RANGES.get(unit, (None, None))
     return UNIT_RANGES.get(OUTCOMES[name][0], (None, None))
 
 
