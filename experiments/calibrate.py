@@ -328,15 +328,21 @@ def _engine_sampler_class():
         proposes the interrupted generation's particles again.
         """
 
-        def __init__(self, evaluator: Evaluator, seed: int, max_batch: int = 2000):
+        def __init__(self, evaluator: Evaluator, seed: int, limit: float = np.inf, spent: int = 0,
+                     max_batch: int = 2000):
             super().__init__()
             self.evaluator, self.seed, self.max_batch = evaluator, seed, max_batch
+            self.limit, self.spent = limit, spent
             self.show_progress = False
             self.acceptance = 0.5
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
                                     ana_vars=None):
             np.random.seed(_generation_seed(self.seed, t, all_accepted))
+            # the simulation budget binds inside a generation too: one with a low acceptance rate would
+            # otherwise overrun it; a generation cut short is not kept (pyabc stops on a sample not ok)
+            if not all_accepted:
+                max_eval = min(max_eval, max(self.limit - self.spent, 0))
             self.evaluator.generation = t
             sample = self._create_empty_sample()
             evaluations = 0
@@ -368,6 +374,8 @@ def _engine_sampler_class():
                 if not all_accepted:
                     self.acceptance = max(accepted, 1) / size
             self.nr_evaluations_ = evaluations
+            if not all_accepted:
+                self.spent += evaluations
             if sample.n_accepted < n:
                 sample.ok = False
             return sample
@@ -397,7 +405,7 @@ def run_abc(*, prior: str, factors: Sequence[Factor], corridors: Sequence[Corrid
     if bases is None:
         bases = {c.scenario: batch.base_overrides([f"scenario={c.scenario}"]) for c in corridors}
     evaluator = Evaluator(factors, corridors, bases, world, budget.seeds, store, jobs)
-    sampler = _engine_sampler_class()(evaluator, seed)
+    sampler = _engine_sampler_class()(evaluator, seed, limit=budget.simulations)
     abc = pyabc.ABCSMC(evaluator, pyabc_prior(factors), distance_function(corridors),
                        population_size=budget.population, sampler=sampler,
                        eps=pyabc.QuantileEpsilon(alpha=0.5))
@@ -413,6 +421,7 @@ def run_abc(*, prior: str, factors: Sequence[Factor], corridors: Sequence[Corrid
         if history.n_populations > 0:
             abc.load(url, 1)
             done = history.max_t + 1
+            sampler.spent = int(history.total_nr_simulations)
             say(f"prior {prior}: resuming after generation {done - 1} ({db})")
     if not done:
         db.parent.mkdir(parents=True, exist_ok=True)

@@ -173,3 +173,43 @@ def test_posterior_predictive_of_each_corridor_is_within_its_tolerance(corridor)
     points = [{**base, **calibrate._applies(w, corridor.scenario), "seed": 5_000_000 + i} for i, w in enumerate(worlds)]
     fees = batch.evaluate(points, outcomes=("mean_fee_months",), progress=False)["mean_fee_months"].to_numpy()
     assert corridor.band[0] <= fees.mean() <= corridor.band[1], fees
+
+
+def _tiny_posterior(path: Path) -> None:
+    """A posterior file of two particles (the schema of calibrate's output), for the experiment's worlds."""
+    rows = [{"prior": "default", "generation": 0, "particle": i, "weight": 0.5, "distance": 0.5, "epsilon": 1.0,
+             "market.jobs_per_employer": float(j), "market.search_prob": p} for i, (j, p) in enumerate(((15, 0.2),
+                                                                                                      (35, 0.4)))]
+    pd.DataFrame(rows).to_parquet(path, index=False)
+
+
+def test_an_experiment_runs_its_grid_in_each_posterior_world(tmp_path):
+    from experiments import run
+
+    _tiny_posterior(tmp_path / "posterior.parquet")
+    out = tmp_path / "exp"
+    with pytest.raises(SystemExit) as exc:
+        run.main(["public_channel", "--quick", "--jobs", "1", "--worlds", "posterior", "--posterior",
+                  str(tmp_path / "posterior.parquet"), "--out", str(out)])
+    assert exc.value.code == 0
+    runs = pd.read_parquet(out / "runs" / "collected" / "runs.parquet")
+    import experiments.public_channel as module
+    from experiments.context import grid_specs
+
+    plain = len(grid_specs(run.build_overrides("public_channel", out / "runs", module, None, None, True)))
+    assert len(runs) == 2 * plain, "the grid once per world"
+    assert set(runs["market.jobs_per_employer"]) <= {15, 35} and runs["market.jobs_per_employer"].nunique() >= 1
+    worlds = runs["seed"] // run.WORLD_SEED_STRIDE
+    for _, group in runs.groupby(worlds):
+        assert group["market.search_prob"].nunique() == 1, "one world's runs share its parameters"
+
+
+def test_an_experiment_over_a_missing_posterior_is_a_usage_error(tmp_path, capsys):
+    from experiments import run
+
+    with pytest.raises(SystemExit) as exc:
+        run.main(["public_channel", "--quick", "--worlds", "posterior", "--posterior", str(tmp_path / "none.parquet"),
+                  "--out", str(tmp_path / "exp")])
+    assert exc.value.code == 2
+    assert "no posterior" in capsys.readouterr().err
+    assert not (tmp_path / "exp").exists()
