@@ -49,6 +49,8 @@ class Context:
         analysis_started: ``time.perf_counter()`` when the analysis began (for the report).
         run_seconds: the analysed runs' simulation time, summed (from the store's records).
         run_span: seconds from the first analysed run's start to the last one's end.
+        world_run_ids: with ``--worlds posterior``, the run_ids of the grid in every posterior world (they
+            replace :attr:`expected`); None otherwise.
     """
 
     name: str
@@ -66,6 +68,7 @@ class Context:
     analysis_started: float | None = None
     run_seconds: float = 0.0
     run_span: float | None = None
+    world_run_ids: set[str] | None = None
 
 
 def compose(overrides: Sequence[str], hydra_config: bool = False) -> Any:

@@ -11,8 +11,9 @@ Three families are defined here:
 
 * :data:`UNCERTAINTIES`: every uncertain behavioural and market parameter
   (Morris screening varies all of them);
-* :data:`CALIBRATED`: the behavioural parameters fitted to the corridors
-  (:mod:`experiments.calibrate`);
+* :data:`CALIBRATED`: the behavioural parameters of the earlier point fit;
+* :data:`POLICY_PROCESS`: the political process of endogenous enforcement,
+  fitted with the behaviour by :mod:`experiments.calibrate`;
 * :data:`NON_STATE_LEVERS`: what civil society, buyers and the certification
   scheme control, sampled with the uncertainties in scenario discovery, where
   the state's levers are held at "no rule" (:mod:`experiments.discovery`).
@@ -188,6 +189,15 @@ CALIBRATED: tuple[Factor, ...] = tuple(
     f for f in UNCERTAINTIES if f.key in {
         "market.worker_choice_scale", "market.search_prob", "market.fee_adjust_rate",
         "market.employer_choice_scale"})
+
+#: The political process of endogenous enforcement (``policy.enforcement=endogenous``, ODD S17): no data, so
+#: reasoned ranges; they act only where there are inspections for the budget to scale (docs/VALIDATION.md, 5.3).
+POLICY_PROCESS: tuple[Factor, ...] = (
+    _f("policy.pressure_elasticity", 0.0, 2.0, "how far the inspection budget follows the complaints reaching "
+       "the state: not at all to more than in proportion (the schema allows up to 3)"),
+    _f("policy.lobby_weight", 0.0, 5.0, "how strongly net lobbying over industry profit moves the budget: not at "
+       "all to five times the default"),
+)
 
 #: Levers outside the state: the scheme's design, buyers' commitments, a worker rating platform.
 NON_STATE_LEVERS: tuple[Factor, ...] = (

@@ -106,7 +106,27 @@ def build_overrides(name: str, sweep_dir: Path, module, seeds: int | None, jobs:
     return overrides
 
 
-def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler: str | None) -> int:
+#: Seeds of posterior world i are the grid's seeds plus i times this, so that analyses pairing arms by seed
+#: pair runs of the same world.
+WORLD_SEED_STRIDE = 1_000_000
+
+
+def world_specs(specs: list, worlds: Sequence[dict]) -> list:
+    """Every run of the grid in every world: the world's overrides on top, seeds offset per world."""
+    from sim.config import build_config, flat_config
+    from sim.runs.engine import RunSpec
+
+    out = []
+    for i, world in enumerate(worlds):
+        for spec in specs:
+            flat = {**flat_config(spec.config), **world, "seed": spec.config.seed + i * WORLD_SEED_STRIDE}
+            out.append(RunSpec(build_config(flat), spec.choices,
+                               (*spec.overrides, f"world={i}", *(f"{k}={v}" for k, v in world.items()))))
+    return out
+
+
+def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler: str | None,
+             worlds: Sequence[dict] | None = None, expected: set | None = None) -> int:
     """Run the grid of ``recruitsim -m OVERRIDES`` through the engine into ``sweep_dir/store``.
 
     Returns 0 (every run completed), 1 (runs failed, listed; or the store
@@ -121,6 +141,8 @@ def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler:
     try:
         precheck(overrides, multirun=True)
         specs = grid_specs(overrides)
+        if worlds:
+            specs = world_specs(specs, worlds)
     except InvalidConfig as exc:
         print(exc, file=sys.stderr)
         say("the experiment's grid is invalid (message above); nothing ran")
@@ -129,6 +151,11 @@ def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler:
         print(explain(exc, overrides), file=sys.stderr)
         say("the experiment's grid is invalid (message above); nothing ran")
         return EXIT_USAGE
+    if expected is not None:
+        from sim.config import flat_config
+        from sim.runs.store import run_id
+
+        expected.update(run_id(flat_config(spec.config)) for spec in specs)
     try:
         batch = run_many(specs, store=Store(sweep_dir), jobs=jobs, scheduler=scheduler, desc="runs")
     except (StoreNotWritable, SchedulerError) as exc:
@@ -150,7 +177,8 @@ def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler:
 
 def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path | None = None,
                    seeds: int | None = None, jobs: int | None = None, quick: bool = False,
-                   sweep: bool = True, command: str | None = None, scheduler: str | None = None) -> int:
+                   sweep: bool = True, command: str | None = None, scheduler: str | None = None,
+                   worlds: Sequence[dict] | None = None) -> int:
     """Sweep, collect and analyse experiment ``name``; returns the exit status (0: all runs completed).
 
     Args:
@@ -158,6 +186,9 @@ def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path 
             ``./results/NAME/`` (``./results/quick/NAME/`` when ``quick``).
         results_dir: the older way to choose it: ``results_dir/NAME/``.
         scheduler: a Dask scheduler's address (default: ``RECRUITSIM_SCHEDULER``, else local processes).
+        worlds: config overrides of posterior worlds (:func:`sim.posterior_worlds`): the grid runs in each,
+            seed s of world i as seed ``s + i * WORLD_SEED_STRIDE``, and the analysis reads the worlds' runs
+            as replications (the outcome integrated over the posterior). None: the experiment's own world.
     """
     from experiments.document import default_output_dir
 
@@ -174,7 +205,9 @@ def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path 
     if sweep:
         say(f"[1/3] runs of the sweep: recruitsim -m {' '.join(shlex.quote(o) for o in overrides)}")
         tic = time.perf_counter()
-        status = run_grid(overrides, sweep_dir, jobs, scheduler)
+        expected = set() if worlds else None
+        status = run_grid(overrides, sweep_dir, jobs, scheduler, worlds, expected)
+        ctx.world_run_ids = expected
         if status == EXIT_USAGE:
             return EXIT_USAGE
         ctx.timings["sweep"] = time.perf_counter() - tic
@@ -212,7 +245,7 @@ def load_sweep(ctx: Context):
         collected = load_collected(ctx.sweep_dir / "collected")
     except PlotError:
         return None
-    ctx.expected = expected_run_ids(ctx.overrides)
+    ctx.expected = getattr(ctx, "world_run_ids", None) or expected_run_ids(ctx.overrides)
     runs = collected.runs
     mine = runs["run_id"].isin(ctx.expected)
     ctx.left_out = int((~mine).sum())
@@ -278,6 +311,15 @@ def _parser() -> argparse.ArgumentParser:
     # the option's older name: DIR/NAME/ instead of results/NAME/
     parser.add_argument("--results-dir", type=Path, default=None, help=argparse.SUPPRESS)
     scheduler_option(parser)
+    parser.add_argument("--worlds", choices=("default", "posterior"), default="default",
+                        help="posterior: run the grid in worlds drawn from the calibration's posterior "
+                             "(results/calibration/posterior.parquet) instead of the default world")
+    parser.add_argument("--n-worlds", type=positive_int, default=20, metavar="N",
+                        help="posterior worlds to draw (default 20; with --quick 2)")
+    parser.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                        help="the posterior file (default: ./results/calibration/posterior.parquet)")
+    parser.add_argument("--prior", default="default",
+                        help="which prior's posterior to draw from (default, widened, log)")
     parser.add_argument("--skip-sweep", action="store_true",
                         help="only collect and analyse what the sweep directory already holds")
     add_version_option(parser)
@@ -295,6 +337,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.out is not None and args.results_dir is not None:
         print("recruitsim-experiment: give --out or its older name --results-dir, not both", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+    worlds = None
+    if args.worlds == "posterior":
+        from sim.runs.posterior import (
+            DEFAULT_POSTERIOR,
+            PosteriorError,
+            posterior_worlds,
+        )
+
+        try:
+            worlds = posterior_worlds(2 if args.quick else args.n_worlds, path=args.posterior or DEFAULT_POSTERIOR,
+                                      prior=args.prior)
+        except PosteriorError as exc:
+            print(f"recruitsim-experiment: {exc}", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
     command = "recruitsim-experiment " + " ".join(shlex.quote(a) for a in argv)
     from sim.commands import signals
 
@@ -302,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         status = run_experiment(args.name, out_dir=args.out, results_dir=args.results_dir, seeds=args.seeds,
                                 jobs=args.jobs, quick=args.quick, sweep=not args.skip_sweep, command=command,
-                                scheduler=args.scheduler)
+                                scheduler=args.scheduler, worlds=worlds)
     except KeyboardInterrupt as exc:
         sys.exit(signals.stopped("recruitsim-experiment", exc, "run the same command again to resume "
                                                                 f"(completed runs are kept): {command}"))

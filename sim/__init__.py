@@ -58,13 +58,16 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RunResult": ("sim.runs.simulate", "RunResult"),
     "load_sweep": ("sim.runs.tables", "load_sweep"),
     "SweepTables": ("sim.runs.tables", "SweepTables"),
+    # the calibration's posterior (results/calibration/posterior.parquet)
+    "posterior_worlds": ("sim.runs.posterior", "posterior_worlds"),
 }
 
 __all__ = [
     "CONFIG_KEYS", "OUTCOMES", "CertifiedRecruiter", "ConfigError", "Employer", "FeeChargingRecruiter",
     "InvalidConfig", "PublicChannel", "Recruiter", "RecruitmentModel", "RecruitsimConfig", "RunResult",
     "SweepTables", "Worker", "build_config", "compose_scenario", "config_to_dict", "flat_config",
-    "load_sweep", "read_scenario", "run_from_config", "scenario_names", "simulate", "validate",
+    "load_sweep", "posterior_worlds", "read_scenario", "run_from_config", "scenario_names", "simulate",
+    "validate",
 ]
 
 
