@@ -40,6 +40,11 @@ from sim.model.recruiters import FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
 
+#: where in a month :attr:`RecruitmentModel.hooks` run: after recruiters set practices and prices (stage 1),
+#: after the books are closed and failing recruiters exit (stage 9), after recruiters choose business models
+HOOK_POINTS = ("prices_set", "books_closed", "models_chosen")
+
+
 class RecruitmentModel(mesa.Model):
     """A cross-border labour recruitment market under configurable policy levers.
 
@@ -114,6 +119,9 @@ class RecruitmentModel(mesa.Model):
         self.typical_margin = 0.0      # recent average margin per placement (USD)
         self.vacancies_seen = (0, 0)   # open vacancies this month: (employers without, with commitments)
         self.quit_record = contracts.QuitRecord()  # employers' record of quits per hire, by kind
+        #: callables run at named points of the month (see :data:`HOOK_POINTS`); none by default. For tools
+        #: that take some agents' decisions from outside (the classroom app's players) through the tables
+        self.hooks: dict[str, list] = {}
 
         self.workers = workers.WorkerTable(m.n_workers, config, self.rng)
         self.ledger.transfer("outside", "workers", self.workers.savings.sum(), "initial_savings")
@@ -298,6 +306,7 @@ class RecruitmentModel(mesa.Model):
         recruiters.choose_compliance(self)
         recruiters.imitate_practices(self)
         recruiters.update_prices(self)
+        self._run_hooks("prices_set")
 
         employers.count_filled(self)
         order_employer, order_recruiter = employers.place_job_orders(self)
@@ -325,12 +334,19 @@ class RecruitmentModel(mesa.Model):
             self.quit_record.learn(np.bincount(self.workers.hired_as[placed.workers], minlength=3)[:3])
         industry.close_books(self)
         counts["exits"] = self.exits_this_month
+        self._run_hooks("books_closed")
         counts |= industry.switch_business_models(self)
+        self._run_hooks("models_chosen")
         counts |= industry.enter(self)
 
         self.last = measure(self, placed, counts)
         self.datacollector.collect(self)
         self.running = self.month < self.config.run.steps
+
+    def _run_hooks(self, point: str) -> None:
+        """Call the hooks registered at ``point`` with the model (nothing registered: nothing happens)."""
+        for hook in self.hooks.get(point, ()):
+            hook(self)
 
     def run_model(self, steps: int | None = None) -> None:
         """Run to the horizon, or ``steps`` months.
