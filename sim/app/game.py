@@ -443,7 +443,12 @@ class ClassroomGame:
                                   f"losing it). You now run agency #{row}, with your decisions.")
 
     def _apply_decisions(self, model: RecruitmentModel) -> None:
-        from sim.model.recruiters import HOLDS_LABEL, NOT_CERTIFYING, TRAINING, fee_income
+        from sim.model.recruiters import (
+            HOLDS_LABEL,
+            NOT_CERTIFYING,
+            TRAINING,
+            fee_income,
+        )
 
         r = model.recruiters
         for p in self.players.values():

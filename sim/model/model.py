@@ -39,7 +39,6 @@ from sim.model.outcomes import OUTCOMES, measure, summarise
 from sim.model.recruiters import FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
-
 #: where in a month :attr:`RecruitmentModel.hooks` run: after recruiters set practices and prices (stage 1),
 #: after the books are closed and failing recruiters exit (stage 9), after recruiters choose business models
 HOOK_POINTS = ("prices_set", "books_closed", "models_chosen")
