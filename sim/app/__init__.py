@@ -49,6 +49,10 @@ SOLARA_ENV = {
 }
 #: the scenario a new browser session starts with (read by sim.app.page)
 SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
+#: set (to "1") by --classroom: the server runs one participatory session (sim.app.classroom_page)
+CLASSROOM_ENV = "RECRUITSIM_APP_CLASSROOM"
+#: the teacher's key in --classroom mode: only /teacher?key=KEY sets levers and advances months
+TEACHER_KEY_ENV = "RECRUITSIM_APP_TEACHER_KEY"
 #: the module of the app's page (solara's ``run`` argument)
 PAGE = "sim.app.page"
 #: solara's server-statistics page, closed unless --stats
@@ -75,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="baseline",
                         help="the scenario a new browser tab starts with (default baseline)")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
+    parser.add_argument("--classroom", action="store_true",
+                        help="participatory mode: one session for the class; the teacher (at the /teacher link "
+                             "printed at start) sets the levers and advances the months; students join at the "
+                             "app's address with a short code and play a recruiter or an employer")
     parser.add_argument("--stats", action="store_true",
                         help="serve the server's statistics at /resourcez (threads, sessions, memory, CPU); "
                              "closed by default, since anyone who can reach the app could read them")
@@ -103,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, value in SOLARA_ENV.items():
         os.environ.setdefault(key, value)
     os.environ[SCENARIO_ENV] = args.scenario
+    if args.classroom:
+        import secrets
+
+        os.environ[CLASSROOM_ENV] = "1"
+        os.environ.setdefault(TEACHER_KEY_ENV, secrets.token_urlsafe(9))
     # solara warns at every page load when the host is not named "localhost" (e.g. 127.0.0.1) that
     # it falls back to samesite=lax cookies: the right choice for a local app, so keep the console quiet
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
@@ -115,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "--no-check-version", "--log-level", "warning", "--open" if args.open else "--no-open"]
     if args.port:
         print(f"recruitsim-app: serving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+        if args.classroom:
+            print(f"recruitsim-app: classroom session. Teacher: http://{args.host}:{args.port}/teacher?key="
+                  f"{os.environ[TEACHER_KEY_ENV]}  Students: http://{args.host}:{args.port}/ "
+                  "(the join code is on the teacher's page)", flush=True)
     cli(solara_args)  # runs until stopped; click exits the process
     return 0
 

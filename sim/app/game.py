@@ -114,6 +114,7 @@ class Player:
     decision: Any
     joined_month: int
     connected: bool = True
+    last_seen: float = 0.0  # time.monotonic() of the student's page's last sign of life
     books: list[dict] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     #: (worker row, month the person arrived, month placed) for every worker placed by or for this player
@@ -261,6 +262,27 @@ class ClassroomGame:
         with self.lock:
             if token in self.players:
                 self.players[token].connected = False
+                self.version += 1
+
+    def seen(self, token: str) -> None:
+        """The student's page is open (it calls this every second or so)."""
+        import time
+
+        player = self.players.get(token)
+        if player is not None:
+            player.last_seen = time.monotonic()
+            if not player.connected:
+                player.connected = True
+                self.version += 1
+
+    def check_connections(self, timeout: float = 6.0) -> None:
+        """Mark players whose page has not been seen for ``timeout`` seconds as gone (a closed tab)."""
+        import time
+
+        now = time.monotonic()
+        for player in list(self.players.values()):
+            if player.connected and player.last_seen and now - player.last_seen > timeout:
+                player.connected = False
                 self.version += 1
 
     def decide(self, token: str, **raw: Any) -> str | None:
