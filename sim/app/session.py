@@ -145,7 +145,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("policy.liability_share", "Employers' share of a fine", "float", 0.0, 10.0, 0.5, "times the fine",
           decimals=1),
     Lever("policy.lobby_share", "Profit spent lobbying", "float", 0.0, 0.5, 0.01, "share (endogenous)"),
-    Lever("policy.pressure_elasticity", "Complaints' pull on the budget", "float", 0.0, 5.0, 0.1,
+    Lever("policy.pressure_elasticity", "Complaints' pull on the budget", "float", 0.0, 3.0, 0.1,
           "(endogenous)", decimals=1),
 )
 #: levers shown under "Market and label" (the rest under "Policy")
