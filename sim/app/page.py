@@ -26,6 +26,7 @@ Start it with ``recruitsim-app``; solara serves the ``Page`` component.
 
 from __future__ import annotations
 
+import html
 import os
 import time
 
@@ -136,25 +137,23 @@ def LeverControl(lever: Lever, value, on_set, disabled: bool = False):
 
 @solara.component
 def Headline(session: ClassroomSession, version: int):
-    """The headline numbers, each in an element of its own (the browser tests read them), labelled with
-    the months they average: the numbers ``recruitsim`` reports for the same run."""
+    """The month and the headline numbers, labelled with the months they average (the numbers
+    ``recruitsim`` reports for the same run); each number in an element of its own (the browser tests
+    read them). One HTML element, so that the month and its numbers always change together."""
     values = session.headline()
     window = session.window()
-    with solara.Column(gap="2px"):
-        with solara.Row(gap="14px", style={"align-items": "baseline", "flex-wrap": "wrap"}):
-            solara.Text(f"Month {session.month} of {session.horizon}", classes=["rs-month"])
-            if window:
-                first, last = window
-                solara.Text(f"Means of months {first}–{last} (the last {last - first + 1}; as recruitsim's "
-                            "summary):", classes=["rs-window"])
-            else:
-                solara.Text("Press Step or Run: the numbers are means of the last "
-                            f"{session.base.run.summary_window_months} months run.", classes=["rs-window"])
-        with solara.Div(classes=["rs-headline"]):
-            for name, (label, _) in READOUT.items():
-                with solara.Div(classes=["rs-headline-item"]):
-                    solara.Text(f"{label} ")
-                    solara.Text(values[name], classes=["rs-readout-value", f"rs-value-{slug(name)}"])
+    if window:
+        first, last = window
+        note = f"Means of months {first}–{last} (the last {last - first + 1}; as recruitsim's summary):"
+    else:
+        note = (f"Press Step or Run: the numbers are means of the last {session.base.run.summary_window_months} "
+                "months run.")
+    items = "".join(f"<div class='rs-headline-item'>{html.escape(label)} <span class='rs-readout-value "
+                    f"rs-value-{slug(name)}'>{values[name]}</span></div>" for name, (label, _) in READOUT.items())
+    solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<div style='display:flex; gap:14px; align-items:baseline; flex-wrap:wrap'><span class='rs-month'>Month "
+        f"{session.month} of {session.horizon}</span><span class='rs-window'>{note}</span></div>"
+        f"<div class='rs-headline'>{items}</div>"), classes=["rs-headline-block"])
 
 
 def run_figures(session: ClassroomSession):
@@ -174,8 +173,6 @@ def Plots(session: ClassroomSession, version: int):
 
 def legend_html(items) -> str:
     """A legend under a plot: a coloured bar before each label."""
-    import html
-
     spans = "".join(f"<span><span style='color:{color}; font-weight:900'>&#9644;</span> {html.escape(label)}</span>"
                     for label, color in items)
     return f"<div class='rs-legend'>{spans}</div>" if items else ""
@@ -197,15 +194,12 @@ def RunTab(session: ClassroomSession, version: int, router_path: str):
                             mime_type="text/csv")
         solara.FileDownload(lambda: app_plots.png(run_figures(session)), filename=f"{name}.png",
                             label="Download figures (PNG)", mime_type="image/png")
-        link = f"{router_path or '/'}?{session.query()}"
-        solara.HTML(tag="a", unsafe_innerHTML="Link to this setup", attributes={"href": link},
-                    classes=["rs-share-link"])
+        link = html.escape(f"{router_path or '/'}?{session.query()}", quote=True)
+        solara.HTML(tag="span", unsafe_innerHTML=f"<a class='rs-share-link' href='{link}'>Link to this setup</a>")
     solara.HTML(tag="div", unsafe_innerHTML=guide_html(), classes=["rs-guide"])
 
 
 def _section_html(text: str) -> str:
-    import html
-
     return "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in text.split("\n\n") if p.strip())
 
 
@@ -338,9 +332,9 @@ def CompareTab(session: ClassroomSession, comparison: Comparison, version: int, 
                     solara.HTML(tag="div", unsafe_innerHTML=app_plots.svg(fig), classes=["rs-plot"])
             with solara.Row(gap="8px"):
                 solara.FileDownload(lambda: comparison.csv().encode(), filename="comparison.csv",
-                                    label="Download data (CSV)", mime_type="text/csv")
+                                    label="Download all runs (CSV)", mime_type="text/csv")
                 solara.FileDownload(lambda: app_plots.png(figures), filename="comparison.png",
-                                    label="Download figures (PNG)", mime_type="image/png")
+                                    label="Download comparison figures (PNG)", mime_type="image/png")
 
 
 @solara.component
