@@ -440,10 +440,10 @@ def test_a_class_session_with_a_teacher_and_three_students(browser, tmp_path):
 
     with app_server(tmp_path / "class.log", "--classroom") as srv:
         url = srv["url"]
-        denied = Session(browser, url + "teacher?key=wrong", ready=".v-alert")
+        denied = Session(browser, url + "?teacher=wrong", ready=".v-alert")
         assert "teacher's page" in denied.text()
         denied.close()
-        teacher = Session(browser, f"{url}teacher?key={TEACHER_KEY}", ready=".rs-code")
+        teacher = Session(browser, f"{url}?teacher={TEACHER_KEY}", ready=".rs-code")
         code = teacher.page.locator(".rs-code").inner_text().strip()
         students = {}
         for name, role in (("Ana", "recruiter"), ("Ben", "recruiter"), ("Eva", "employer")):

@@ -51,7 +51,7 @@ SOLARA_ENV = {
 SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
 #: set (to "1") by --classroom: the server runs one participatory session (sim.app.classroom_page)
 CLASSROOM_ENV = "RECRUITSIM_APP_CLASSROOM"
-#: the teacher's key in --classroom mode: only /teacher?key=KEY sets levers and advances months
+#: the teacher's key in --classroom mode: only /?teacher=KEY sets levers and advances months
 TEACHER_KEY_ENV = "RECRUITSIM_APP_TEACHER_KEY"
 #: the module of the app's page (solara's ``run`` argument)
 PAGE = "sim.app.page"
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="the scenario a new browser tab starts with (default baseline)")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
     parser.add_argument("--classroom", action="store_true",
-                        help="participatory mode: one session for the class; the teacher (at the /teacher link "
+                        help="participatory mode: one session for the class; the teacher (at the ?teacher= link "
                              "printed at start) sets the levers and advances the months; students join at the "
                              "app's address with a short code and play a recruiter or an employer")
     parser.add_argument("--stats", action="store_true",
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.port:
         print(f"recruitsim-app: serving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
         if args.classroom:
-            print(f"recruitsim-app: classroom session. Teacher: http://{args.host}:{args.port}/teacher?key="
+            print(f"recruitsim-app: classroom session. Teacher: http://{args.host}:{args.port}/?teacher="
                   f"{os.environ[TEACHER_KEY_ENV]}  Students: http://{args.host}:{args.port}/ "
                   "(the join code is on the teacher's page)", flush=True)
     cli(solara_args)  # runs until stopped; click exits the process

@@ -4,13 +4,13 @@ One :class:`sim.app.game.ClassroomGame` serves the whole class (the game's
 logic and its tests live in :mod:`sim.app.game`; these pages only draw it
 and forward clicks):
 
-* ``/teacher?key=KEY`` (the link the command prints): the join code in large
+* ``/?teacher=KEY`` (the link the command prints): the join code in large
   letters, the scenario, the policy levers, the buttons that advance the
   months, who plays what, the market's plots, and the debrief;
-* ``/`` (any other address): a student joins with the code, a name and a
+* ``/``: a student joins with the code, a name and a
   role, then runs their recruiter or employer and sees their books and
   what happened to the workers they placed or hired;
-* ``/debrief``: the debrief alone, for the projector.
+* ``/?debrief``: the debrief alone, for the projector.
 
 Every student page checks the game twice a second and redraws when the
 teacher has advanced; a page that stops checking (a closed tab) is shown as
@@ -134,9 +134,10 @@ def TeacherPage(version: int):
     with solara.Div(classes=["rs-class-grid", "rs-class"]):
         with solara.Column(gap="8px", classes=["rs-controls"]):
             with solara.Card(margin=0):
-                solara.Text("Join code", classes=["rs-big"])
-                solara.Text(g.code, classes=["rs-code"])
-                solara.Text("Students open this app's address and enter the code.", classes=["rs-big"])
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"<div class='rs-big'>Join code</div><div class='rs-code'>{g.code}</div><div class='rs-big'>"
+                    "Students open this app's address (without <code>?teacher=...</code>) and enter the code."
+                    "</div>"))
             with solara.Card(margin=0):
                 solara.Text(f"Month {g.month} of {g.horizon}", classes=["rs-month", "rs-class-month"])
                 with solara.Row(gap="4px", classes=["rs-buttons"], style={"flex-wrap": "wrap"}):
@@ -248,20 +249,48 @@ def EmployerControls(token: str, version: int):
             solara.Error(problem, classes=["rs-decision-error"])
 
 
+def _kernel_context():
+    """This browser session's solara kernel context (None outside solara's server)."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context()
+    except Exception:
+        return None
+
+
+def _page_open(context) -> bool:
+    """Whether the browser page of a session is still connected (its tab not closed).
+
+    solara keeps a session's state a while after its page goes, so that a
+    reload finds it; the page's connection status says whether anyone is
+    still looking.
+    """
+    if context is None:
+        return True
+    if context.closed_event.is_set():
+        return False
+    status = getattr(context, "page_status", None)
+    if not status:
+        return True
+    return any(getattr(s, "name", str(s)).upper().endswith("CONNECTED") and "DIS" not in getattr(s, "name", str(s))
+               .upper() for s in status.values())
+
+
 @solara.component
 def StudentView(token: str, version: int):
     g = game()
+    context = _kernel_context()
+
+    def beat(cancel: threading.Event):
+        while not cancel.wait(1.0) and _page_open(context):
+            g.seen(token)
+
+    solara.use_thread(beat, dependencies=[token])
     p = g.player(token)
     if p is None:
         solara.Error("The session was restarted: join again.")
         return
-
-    def beat(cancel: threading.Event):
-        while not cancel.wait(1.0):
-            g.seen(token)
-
-    solara.use_thread(beat, dependencies=[token])
-    g.seen(token)
     fate = g.fate(p)
     with solara.Div(classes=["rs-class-grid", "rs-class"]):
         with solara.Column(gap="8px", classes=["rs-controls"]):
@@ -301,16 +330,16 @@ def ClassroomPage():
     solara.Style(CSS + CLASS_CSS)
     with solara.AppBar():
         solara.AppBarTitle("recruitsim: the class's recruitment market")
-    path = (router.path or "/").rstrip("/")
-    if path.endswith("/teacher"):
-        from urllib.parse import parse_qs
+    from urllib.parse import parse_qs
 
-        key = parse_qs(router.search or "").get("key", [""])[0]
+    query = parse_qs(router.search or "", keep_blank_values=True)
+    if "teacher" in query:
+        key = query["teacher"][0]
         if not key or key != os.environ.get(TEACHER_KEY_ENV):
             solara.Error("This is the teacher's page: open the link the app printed when it started.")
             return
         TeacherPage(version)
-    elif path.endswith("/debrief"):
+    elif "debrief" in query:
         with solara.Div(classes=["rs-class"]):
             Debrief(version)
     elif token is None or game().player(token) is None:

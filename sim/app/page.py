@@ -474,3 +474,4 @@ def Page():
         ClassroomPage()
     else:
         SoloPage()
+
