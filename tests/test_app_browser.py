@@ -490,6 +490,7 @@ def test_a_class_session_with_a_teacher_and_three_students(browser, tmp_path):
         debrief = teacher.page.locator(".rs-debrief")
         for name in ("Ana", "Ben", "Eva"):
             expect(debrief).to_contain_text(name)
+        teacher.page.wait_for_timeout(600)  # the tab's slide
         teacher.page.screenshot(path=str(ARTIFACTS / "class_debrief_1366x768.png"))
         for s in (teacher, ana, eva):
             assert s.blocked == [], s.blocked

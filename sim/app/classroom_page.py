@@ -45,7 +45,8 @@ _game_lock = threading.Lock()
 POLL_SECONDS = 0.5
 
 CLASS_CSS = """
-.rs-code { font-size: 44px; font-weight: 800; letter-spacing: 6px; font-family: monospace; }
+.rs-code { font-size: 44px; line-height: 1.2; font-weight: 800; letter-spacing: 6px; font-family: monospace; }
+.rs-table { overflow-x: auto; }
 .rs-big { font-size: 18px; }
 .rs-class { padding: 10px; font-size: 16px; }
 .rs-class-grid { display: grid; grid-template-columns: 300px minmax(0, 1fr); gap: 12px; }
@@ -210,7 +211,7 @@ def RecruiterControls(token: str, version: int):
         set_problem(message)
 
     d = p.decision
-    with solara.Card("Your decisions (from next month)", margin=0):
+    with solara.Card("Your decisions", subtitle="they apply from next month", margin=0):
         solara.InputText("Fee you ask each worker (months of wage)", value=fee, on_value=set_fee,
                          error=bool(problem), message=problem, classes=["rs-fee"])
         solara.Button("Set the fee", on_click=lambda: send(fee_months=fee), color="primary", classes=["rs-set-fee"])
@@ -240,7 +241,7 @@ def EmployerControls(token: str, version: int):
     def send(**decision):
         set_problem(g.decide(token, **decision))
 
-    with solara.Card("Your decisions (from next month)", margin=0):
+    with solara.Card("Your decisions", subtitle="they apply from next month", margin=0):
         solara.Select("Recruiter for your job orders", values=list(labels), value=current,
                       on_value=lambda v: send(recruiter=labels.get(v, v)), classes=["rs-recruiter"])
         solara.Switch(label="Take kickbacks from recruiters", value=p.decision.take_kickbacks,
@@ -312,7 +313,7 @@ def StudentView(token: str, version: int):
                 "back home": fate["home"], "in the debt trap at home": fate["home_trapped"]}]))
             solara.HTML(tag="h3", unsafe_innerHTML="Your books (last 12 months)")
             keys = (("month", "agency", "fee_charged", "applicants", "hires", "price", "profit", "cash", "label")
-                    if p.role == RECRUITER else ("month", "recruiter", "hires", "cost_per_hire", "kickbacks"))
+                    if p.role == RECRUITER else ("month", "recruiter", "hires", "cost_per_hire", "kickbacks", "refused"))
             rows = [{k: b.get(k, "") for k in keys} for b in p.books[-12:]]
             solara.HTML(tag="div", unsafe_innerHTML=_table(rows[::-1], "rs-books-table"),
                         classes=["rs-table", "rs-books"])

@@ -122,6 +122,8 @@ class Player:
     #: what the student chose each month (for the debrief)
     history: list[dict] = field(default_factory=list)
     chosen_recruiter: int = MARKET_CHOICE  # the recruiter an employer's orders went to this month
+    refused_this_month: float = 0.0  # kickbacks an employer handed back this month (USD)
+    month_prices: np.ndarray = field(default_factory=lambda: np.zeros(0))  # prices of this month's hires
 
     @property
     def label(self) -> str:
@@ -164,7 +166,7 @@ class ClassroomGame:
                 base.seed = int(seed)
             self.scenario = scenario
             self.model: RecruitmentModel = RecruitmentModel(base)
-            self.model.hooks = {"prices_set": [self._apply_decisions], "books_closed": [self._snapshot_rows],
+            self.model.hooks = {"prices_set": [self._apply_decisions], "books_closed": [self._books_closed],
                                 "models_chosen": [self._restore_rows]}
             self.values = lever_values(self.model.config)
             players = list(self.players.values())
@@ -419,7 +421,7 @@ class ClassroomGame:
                              "workers placed": f["placed"],
                              "mean fee paid (months)": f["mean_fee_months"],
                              "borrowed": f["borrowed"], "deceived": f["deceived"],
-                             "in debt bondage now": f["bonded"], "in the home debt trap now": f["home_trapped"]})
+                             "bonded abroad now": f["bonded"], "home debt trap now": f["home_trapped"]})
         return rows
 
     def class_outcomes(self) -> dict:
@@ -513,7 +515,7 @@ class ClassroomGame:
             choice = MARKET_CHOICE
         if choice != MARKET_CHOICE and not d.take_kickbacks and r.price[choice] < 0:
             p.messages.append(f"Month {model.month}: recruiter #{choice} pays kickbacks, which you refuse; your "
-                              "orders went to the cheapest recruiter that pays none.")
+                              "orders went to the cheapest recruiter that pays none (if any has room).")
             choice = MARKET_CHOICE
         reserved_emp, reserved_rec = model.reserved_orders
         requests = np.bincount(reserved_rec, minlength=r.n)[: r.n]
@@ -523,7 +525,8 @@ class ClassroomGame:
                 return  # the market's rule, as for every simulated employer
             clean = [row for row in rows if r.price[row] >= 0 and spare[row] > 0]
             if not clean:
-                p.messages.append(f"Month {model.month}: no recruiter without kickbacks had room; no hires.")
+                p.messages.append(f"Month {model.month}: every recruiter with room pays kickbacks; the market "
+                                  "chose one and you handed its kickbacks back.")
                 return
             choice = min(clean, key=lambda row: r.price[row])
         filled = int(((w.employer == p.row) & (w.status == ABROAD)).sum())
@@ -535,6 +538,29 @@ class ClassroomGame:
                                      np.concatenate([reserved_rec, np.full(take, choice, dtype=np.int64)]))
         p.chosen_recruiter = choice
         p.history[-1]["price"] = float(r.price[choice])
+
+    def _books_closed(self, model: RecruitmentModel) -> None:
+        self._hand_back_kickbacks(model)
+        self._snapshot_rows(model)
+
+    def _hand_back_kickbacks(self, model: RecruitmentModel) -> None:
+        """Kickbacks paid on each player employer's hires this month; one who refuses them hands them back
+        (the recruiter keeps the money: refusing a kickback does not lower the fee its workers paid)."""
+        r, w, e = model.recruiters, model.workers, model.employers
+        for p in self.players.values():
+            if p.role != EMPLOYER:
+                continue
+            hired = np.flatnonzero((w.placed_step == model.month) & (w.employer == p.row))
+            recs = w.recruiter[hired]
+            kickbacks = np.maximum(-r.price[recs], 0.0)
+            p.month_prices = r.price[recs].copy()
+            p.refused_this_month = 0.0
+            total = float(kickbacks.sum())
+            if total > 0 and not p.decision.take_kickbacks:
+                np.add.at(r.cash, recs, kickbacks)
+                e.recruitment_cost[p.row] += total
+                model.ledger.transfer("employers", "recruiters", total, "refused_kickbacks")
+                p.refused_this_month = total
 
     def _snapshot_rows(self, model: RecruitmentModel) -> None:
         r = model.recruiters
@@ -579,11 +605,10 @@ class ClassroomGame:
                          "training": int(r.cert_stage[row]) == 1, "strikes": int(r.strikes[row]),
                          "active": bool(r.active[row])}
             else:
-                price = p.history[-1].get("price") if p.history else None
-                per_hire = float(np.mean([r.price[x] for x in w.recruiter[hired]])) if len(hired) else 0.0
-                if price is not None:
-                    per_hire = price if len(hired) else 0.0
-                book |= {"recruiter": p.chosen_recruiter, "cost_per_hire": per_hire,
-                         "kickbacks": max(-per_hire, 0.0) * len(hired),
-                         "profit": -per_hire * len(hired)}
+                prices = p.month_prices if len(p.month_prices) == len(hired) else r.price[w.recruiter[hired]]
+                kickbacks = float(np.maximum(-prices, 0.0).sum()) - p.refused_this_month
+                paid = float(prices.sum()) + p.refused_this_month
+                book |= {"recruiter": p.chosen_recruiter, "cost_per_hire": paid / len(hired) if len(hired) else 0.0,
+                         "kickbacks": kickbacks, "refused": p.refused_this_month, "profit": -paid}
+                p.refused_this_month = 0.0
             p.books.append(book)
