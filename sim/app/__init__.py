@@ -1,15 +1,24 @@
 """The classroom app: ``recruitsim-app`` serves the model in a web browser, offline.
 
-Pick a scenario, read its notes, move the levers, then step or run the model
-and watch four plots (certified share, fees in months of wage, debt
-bondage, recruiters by kind). Each browser tab gets its own model.
+Pick a scenario, move the levers, then step, run or jump to the end and
+read six plots and the headline numbers (the ``recruitsim`` command's
+summary for the same run); follow a scenario's notes as a story with a
+recorded prediction; compare two setups over several seeds; download the
+data and figures; share a link that restores the setup. Each browser tab
+gets its own model. With ``--classroom`` the class plays one market
+instead: students run recruiters and employers, the teacher sets the
+policy and advances the months.
 
 Layout (Mesa's convention: the UI apart from the model, which never imports
 it):
 
-* :mod:`sim.app.session`: levers, typed values and one model per session;
-  no UI (tests drive it directly).
-* :mod:`sim.app.page`: the solara page (``Page``).
+* :mod:`sim.app.session`: levers, typed values, one model per session, the
+  link's query, comparisons over seeds; no UI (tests drive it directly).
+* :mod:`sim.app.game`: the participatory session's logic (who decides
+  what, where in the month, the players' books); no UI.
+* :mod:`sim.app.plots`: the figures (matplotlib, fixed axes, legible text).
+* :mod:`sim.app.page`: the solara page (``Page``);
+  :mod:`sim.app.classroom_page`: the participatory session's pages.
 * this module: the ``recruitsim-app`` command, which starts solara's server.
   It imports solara only inside :func:`main`.
 

@@ -216,7 +216,6 @@ def png(figures: list[Figure], columns: int = 2) -> bytes:
 
 def smallest_font_pt(fig: Figure) -> float:
     """The smallest text size in a figure, points (the tests check it against MIN_FONT_PT)."""
-    fig.canvas.draw() if hasattr(fig.canvas, "draw") else None
     sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
              if t.get_text() and t.get_visible()]
     return min(sizes) if sizes else float("inf")
