@@ -36,8 +36,8 @@ from sim.app.game import (
     ClassroomGame,
     GameError,
 )
-from sim.app.page import CSS, LeverControl
 from sim.app.session import BY_KEY
+from sim.app.widgets import CSS, LeverControl
 from sim.config import scenarios
 
 _game: ClassroomGame | None = None
