@@ -106,8 +106,8 @@ def Debrief(version: int):
                     f"{100 * market['indebted_share']:.0f}% borrowed to pay, "
                     f"{100 * market['debt_bondage_share']:.1f}% of workers abroad in debt bondage, "
                     f"{market['placements']:.0f} placements a month.", classes=["rs-big"])
-    solara.Markdown("Discuss: which choices cost workers most? Who gained from them, the recruiter or the "
-                    "employer? Did refusing kickbacks or giving up fees cost the business? Would the choice "
+    solara.HTML(tag="p", unsafe_innerHTML="Discuss: which choices cost workers most? Who gained from them, the "
+                    "recruiter or the employer? Did refusing kickbacks or giving up fees cost the business? Would the choice "
                     "be the same under an enforced ban?")
 
 

@@ -212,8 +212,10 @@ def CompareTab(session: ClassroomSession, comparison: Comparison, version: int, 
         redraw()
 
     with solara.Column(gap="6px"):
-        solara.Markdown("Keep the current setup (scenario and levers) as **A**, change it, keep it as **B**, then "
-                        "run both on the same seeds. With one setup kept, the seeds of that setup alone.")
+        # (HTML, not solara.Markdown, which would fetch KaTeX: not in solara-assets)
+        solara.HTML(tag="div", unsafe_innerHTML="Keep the current setup (scenario and levers) as <b>A</b>, change "
+                    "it, keep it as <b>B</b>, then run both on the same seeds. With one setup kept, the seeds of "
+                    "that setup alone.")
         with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
             solara.Button("Keep current as A", on_click=lambda: keep("A"), classes=["rs-keep-a"], outlined=True)
             solara.Button("Keep current as B", on_click=lambda: keep("B"), classes=["rs-keep-b"], outlined=True)
