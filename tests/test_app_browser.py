@@ -235,6 +235,7 @@ def test_legible_on_a_projector_offline(browser, server, size):
         s.page.screenshot(path=str(ARTIFACTS / f"app_run_{size}.png"))
         s.tab("story")
         expect(s.page.locator(".rs-story-question")).to_contain_text("Who ends up paying")
+        s.page.wait_for_timeout(600)  # the tab's slide
         s.page.screenshot(path=str(ARTIFACTS / f"app_story_{size}.png"))
         s.tab("compare")
         expect(s.page.locator(".rs-keep-a")).to_be_visible()
@@ -409,6 +410,7 @@ def test_compare_two_setups_on_the_same_seeds(session):
     assert set(frame["setup"]) == {"A", "B"} and set(frame["seed"]) == {0, 1}
     assert frame.groupby("setup")["seed"].nunique().to_dict() == {"A": 2, "B": 2}
     ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".rs-compare-table").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "app_compare_done_1366x768.png"))
 
 

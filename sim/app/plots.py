@@ -174,9 +174,8 @@ def band_figure(panel: Panel, runs: dict[str, list[pd.DataFrame]], horizon: int)
         if np.isfinite(high).any():
             highest = max(highest, float(np.nanmax(high)))
     _style(ax, panel, horizon, y_top(panel, highest))
-    if len(panel.lines) > 1:
-        ax.set_title(f"{panel.title}: {line.label}" if len(line.label) < 12 else panel.title,
-                     fontsize=TITLE_PT, loc="left", pad=6)
+    if panel.key == "recruiters":  # one line per setup: the panel's first outcome only
+        ax.set_title("Fee-charging recruiters", fontsize=TITLE_PT, loc="left", pad=6)
     return fig
 
 

@@ -144,9 +144,10 @@ LEVERS: tuple[Lever, ...] = (
           "USD", decimals=0),
     Lever("policy.liability_share", "Employers' share of a fine", "float", 0.0, 10.0, 0.5, "times the fine",
           decimals=1),
-    Lever("policy.lobby_share", "Profit spent lobbying", "float", 0.0, 0.5, 0.01, "share (endogenous)"),
-    Lever("policy.pressure_elasticity", "Complaints' pull on the budget", "float", 0.0, 3.0, 0.1,
-          "(endogenous)", decimals=1),
+    Lever("policy.lobby_share", "Profit spent lobbying (endogenous enforcement)", "float", 0.0, 0.5, 0.01,
+          "share of profit"),
+    Lever("policy.pressure_elasticity", "Complaints' pull on the budget (endogenous enforcement)", "float", 0.0,
+          3.0, 0.1, decimals=1),
 )
 #: levers shown under "Market and label" (the rest under "Policy")
 MARKET_KEYS = ("market.n_employers", "certification.initial_share", "society.brand_cost",

@@ -41,6 +41,7 @@ CSS = f"""
 .rs-table table {{ border-collapse: collapse; font-size: 15px; }}
 .rs-table td, .rs-table th {{ border: 1px solid #ccc; padding: 2px 6px; }}
 .v-tab {{ font-size: 16px !important; text-transform: none !important; }}
+.v-window-item, .v-window__container {{ transition: none !important; }}
 """
 
 
