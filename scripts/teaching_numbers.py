@@ -48,6 +48,11 @@ RUNS = (
      ("certification.enabled=false",)),
     ("public_channel", "public_channel", ()),
     ("public_channel_mandate", "public_channel_mandate", ()),
+    ("lobbying", "lobbying", ()),
+    ("lobbying certification=disabled", "lobbying", ("certification=disabled",)),
+    ("audits_replace_inspections", "audits_replace_inspections", ()),
+    ("audits_replace_inspections certification=disabled", "audits_replace_inspections",
+     ("certification=disabled",)),
 )
 
 #: outcomes of the table, each the summary's mean over its window: name -> (column title, decimals)

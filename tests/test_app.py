@@ -106,12 +106,12 @@ def small(session: ClassroomSession) -> ClassroomSession:
 def test_step_reset_step_reproduces_the_numbers():
     session = small(ClassroomSession("baseline"))
     session.step(3)
-    first = session.latest()
+    first = session.headline()
     assert session.month == 3
     session.reset()
-    assert session.month == 0 and session.latest()["mean_fee_months"] == "–"
+    assert session.month == 0 and session.headline()["mean_fee_months"] == "–"
     session.step(3)
-    assert session.latest() == first
+    assert session.headline() == first
 
 
 def test_the_session_runs_the_same_model_as_the_command_line():
@@ -132,6 +132,19 @@ def test_picking_a_scenario_sets_its_levers_and_keeps_the_seed():
     assert session.scenario.name == "ban_on_paper" and "WHAT IS IT" in session.scenario.sections
     assert session.load_scenario("public_channel")
     assert session.values["policy.public_capacity"] == 50
+
+
+def test_the_plots_text_is_never_smaller_than_the_bound():
+    """Every panel's text is at least MIN_FONT_PT points in an SVG shown >= MIN_PANEL_PX wide: >= 16 px."""
+    from sim.app import plots
+
+    session = small(ClassroomSession("fee_cap"))
+    session.step(24)
+    assert plots.MIN_FONT_PT * plots.MIN_PANEL_PX / (plots.PANEL_WIDTH_IN * 72) >= plots.MIN_FONT_PX
+    for panel in plots.PANELS:
+        fig = plots.run_figure(panel, session.series(), session.horizon, session.applied)
+        assert plots.smallest_font_pt(fig) >= plots.MIN_FONT_PT, panel.key
+        assert fig.axes[0].get_ylim()[0] == 0 and fig.axes[0].get_ylim()[1] in panel.ranges
 
 
 def test_a_bad_value_leaves_the_lever_as_it_was():
@@ -174,6 +187,107 @@ def test_an_error_while_stepping_is_a_message(monkeypatch):
     monkeypatch.setattr(session.model, "step", broken)
     assert session.step(1) == 0
     assert "stopped at month 1" in session.message and "boom" in session.message
+
+
+def test_the_headline_numbers_are_the_commands_summary_over_its_window():
+    """The app's headline says which months it averages, and they are the numbers of model.summary()."""
+    from sim.app.session import READOUT
+
+    session = small(ClassroomSession("baseline"))
+    session.step(60)
+    assert session.window() == (13, 60)
+    model = RecruitmentModel(apply_levers(session.base, session.values))
+    model.run_model(60)
+    summary = model.summary()
+    for name, (_, decimals) in READOUT.items():
+        assert session.headline()[name] == f"{summary[name]:.{decimals}f}"
+
+
+def test_a_bad_value_blocks_step_run_and_reset_until_fixed():
+    session = small(ClassroomSession("baseline"))
+    assert "out of range" in session.set_value("policy.fine", "-5")
+    assert session.blocked
+    assert session.step(1) == 0 and not session.reset() and session.month == 0
+    assert session.set_value("policy.fine", "2000") is None
+    assert not session.blocked and session.step(1) == 1
+
+
+def test_the_link_restores_scenario_levers_and_seed():
+    session = ClassroomSession("ban_on_paper")
+    session.set_value("seed", "7")
+    session.set_value("policy.fine", "20000")
+    session.set_value("policy.joint_liability", True)
+    session.set_value("market.n_employers", "150")
+    query = session.query()
+    other = ClassroomSession("baseline")
+    assert other.restore(query) == []
+    assert other.scenario.name == "ban_on_paper" and other.values == session.values
+    assert other.model.config == apply_levers(session.base, session.values)
+    assert other.restore("scenario=baseline&policy.fine=lots&market.bogus=1") and other.values["policy.fine"] == 1000
+
+
+def test_things_to_try_set_the_levers_as_the_command_would():
+    session = ClassroomSession("ban_on_paper")
+    commands = dict(session.scenario.commands())
+    line = next(c for c in commands if "policy.fine=20000" in c)
+    assert session.try_command(line)
+    assert session.values["policy.fine"] == 20000.0
+    expected = scenarios.compose("ban_on_paper", ["policy.fine=20000"])
+    expected.seed = session.values["seed"]
+    assert session.model.config == expected
+    assert not session.try_command("recruitsim scenario=ban_on_paper policy.fine=-3")
+    assert "policy.fine" in session.message
+
+
+def test_every_things_to_try_line_of_every_scenario_sets_up():
+    for name in scenarios.names():
+        session = ClassroomSession(name)
+        for command, _ in session.scenario.commands():
+            assert session.try_command(command), (command, session.message)
+
+
+def test_jump_to_the_end_and_export():
+    import io
+
+    import pandas as pd
+
+    session = small(ClassroomSession("baseline"))
+    session.base.run.steps = 30
+    session.reset()
+    assert session.finish() == 30 and session.finished
+    frame = pd.read_csv(io.StringIO(session.csv()))
+    assert list(frame["seed"].unique()) == [session.values["seed"]]
+    assert frame.drop(columns=["scenario", "seed"]).equals(session.model.timeseries().reset_index(drop=True))
+
+
+def test_a_comparison_runs_both_setups_on_the_same_seeds():
+    import time
+
+    from sim.app.session import Comparison, Setup
+
+    session = ClassroomSession("baseline")  # a Setup is a scenario and levers: default-size runs, kept short
+    session.set_value("market.n_employers", "40")
+    a = Setup.of(session)
+    session.load_scenario("fee_ban_enforced")
+    session.set_value("market.n_employers", "40")
+    b = Setup.of(session)
+    comparison = Comparison()
+    progress = []
+    comparison_setups = {"A": a, "B": b}
+    comparison.start(comparison_setups, first_seed=4, n_seeds=2, on_progress=lambda: progress.append(1))
+    deadline = time.monotonic() + 300
+    while comparison.running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert comparison.message is None and comparison.done == comparison.total == 4 and len(progress) == 4
+    assert comparison.seeds == [4, 5]
+    for label, setup in comparison_setups.items():
+        for seed, frame in zip(comparison.seeds, comparison.runs[label]):
+            model = RecruitmentModel(setup.config(seed))
+            model.run_model()
+            assert frame.equals(model.timeseries()), (label, seed)
+    table = {row["setup"]: row for row in comparison.table()}
+    assert table["A"]["seeds"] == table["B"]["seeds"] == 2
+    assert float(table["B"]["fee (months of wage)"].split()[0]) < float(table["A"]["fee (months of wage)"].split()[0])
 
 
 def test_an_unknown_scenario_is_a_message():

@@ -1,15 +1,24 @@
 """The classroom app: ``recruitsim-app`` serves the model in a web browser, offline.
 
-Pick a scenario, read its notes, move the levers, then step or run the model
-and watch four plots (certified share, fees in months of wage, debt
-bondage, recruiters by kind). Each browser tab gets its own model.
+Pick a scenario, move the levers, then step, run or jump to the end and
+read six plots and the headline numbers (the ``recruitsim`` command's
+summary for the same run); follow a scenario's notes as a story with a
+recorded prediction; compare two setups over several seeds; download the
+data and figures; share a link that restores the setup. Each browser tab
+gets its own model. With ``--classroom`` the class plays one market
+instead: students run recruiters and employers, the teacher sets the
+policy and advances the months.
 
 Layout (Mesa's convention: the UI apart from the model, which never imports
 it):
 
-* :mod:`sim.app.session`: levers, typed values and one model per session;
-  no UI (tests drive it directly).
-* :mod:`sim.app.page`: the solara page (``Page``).
+* :mod:`sim.app.session`: levers, typed values, one model per session, the
+  link's query, comparisons over seeds; no UI (tests drive it directly).
+* :mod:`sim.app.game`: the participatory session's logic (who decides
+  what, where in the month, the players' books); no UI.
+* :mod:`sim.app.plots`: the figures (matplotlib, fixed axes, legible text).
+* :mod:`sim.app.page`: the solara page (``Page``);
+  :mod:`sim.app.classroom_page`: the participatory session's pages.
 * this module: the ``recruitsim-app`` command, which starts solara's server.
   It imports solara only inside :func:`main`.
 
@@ -49,6 +58,10 @@ SOLARA_ENV = {
 }
 #: the scenario a new browser session starts with (read by sim.app.page)
 SCENARIO_ENV = "RECRUITSIM_APP_SCENARIO"
+#: set (to "1") by --classroom: the server runs one participatory session (sim.app.classroom_page)
+CLASSROOM_ENV = "RECRUITSIM_APP_CLASSROOM"
+#: the teacher's key in --classroom mode: only /?teacher=KEY sets levers and advances months
+TEACHER_KEY_ENV = "RECRUITSIM_APP_TEACHER_KEY"
 #: the module of the app's page (solara's ``run`` argument)
 PAGE = "sim.app.page"
 #: solara's server-statistics page, closed unless --stats
@@ -75,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default="baseline",
                         help="the scenario a new browser tab starts with (default baseline)")
     parser.add_argument("--open", action="store_true", help="open the app in the default web browser")
+    parser.add_argument("--classroom", action="store_true",
+                        help="participatory mode: one session for the class; the teacher (at the ?teacher= link "
+                             "printed at start) sets the levers and advances the months; students join at the "
+                             "app's address with a short code and play a recruiter or an employer")
     parser.add_argument("--stats", action="store_true",
                         help="serve the server's statistics at /resourcez (threads, sessions, memory, CPU); "
                              "closed by default, since anyone who can reach the app could read them")
@@ -103,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for key, value in SOLARA_ENV.items():
         os.environ.setdefault(key, value)
     os.environ[SCENARIO_ENV] = args.scenario
+    if args.classroom:
+        import secrets
+
+        os.environ[CLASSROOM_ENV] = "1"
+        os.environ.setdefault(TEACHER_KEY_ENV, secrets.token_urlsafe(9))
     # solara warns at every page load when the host is not named "localhost" (e.g. 127.0.0.1) that
     # it falls back to samesite=lax cookies: the right choice for a local app, so keep the console quiet
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
@@ -115,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "--no-check-version", "--log-level", "warning", "--open" if args.open else "--no-open"]
     if args.port:
         print(f"recruitsim-app: serving on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+        if args.classroom:
+            print(f"recruitsim-app: classroom session. Teacher: http://{args.host}:{args.port}/?teacher="
+                  f"{os.environ[TEACHER_KEY_ENV]}  Students: http://{args.host}:{args.port}/ "
+                  "(the join code is on the teacher's page)", flush=True)
     cli(solara_args)  # runs until stopped; click exits the process
     return 0
 

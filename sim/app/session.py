@@ -137,18 +137,34 @@ LEVERS: tuple[Lever, ...] = (
     Lever("policy.capture", "Capture of the regulator", "float", 0.0, 1.0, 0.05, "0 none, 1 full"),
     Lever("policy.public_capacity", "Public channel capacity", "int", 0, 500, 5, "placements a month"),
     Lever("policy.public_mandate", "Employers bound to the public channel", "float", 0.0, 1.0, 0.05, "share"),
+    # the market and the label's details the class plan's THINGS TO TRY use
+    Lever("market.n_employers", "Employers (jobs: 20 each)", "int", 10, 400, 10, "employers"),
+    Lever("certification.initial_share", "Label holders at launch", "float", 0.0, 1.0, 0.05, "share"),
+    Lever("society.brand_cost", "Cost of a suspect hire to a pledging employer", "float", 0.0, 20_000.0, 500.0,
+          "USD", decimals=0),
+    Lever("policy.liability_share", "Employers' share of a fine", "float", 0.0, 10.0, 0.5, "times the fine",
+          decimals=1),
+    Lever("policy.lobby_share", "Profit spent lobbying (endogenous enforcement)", "float", 0.0, 0.5, 0.01,
+          "share of profit"),
+    Lever("policy.pressure_elasticity", "Complaints' pull on the budget (endogenous enforcement)", "float", 0.0,
+          3.0, 0.1, decimals=1),
 )
+#: levers shown under "Market and label" (the rest under "Policy")
+MARKET_KEYS = ("market.n_employers", "certification.initial_share", "society.brand_cost",
+               "policy.liability_share", "policy.lobby_share", "policy.pressure_elasticity")
 SEED = Lever("seed", "Seed", "int", 0, MAX_SEED, 1)
 BY_KEY = {lever.key: lever for lever in (*LEVERS, SEED)}
 
-#: The numbers shown under the plots: outcome -> (label, decimals).
+#: The headline numbers above the plots: outcome -> (label, decimals). Each is the outcome's mean over the
+#: summary window (the last ``run.summary_window_months`` months run so far), as ``model.summary()`` and the
+#: ``recruitsim`` command report it.
 READOUT = {
+    "mean_fee_months": ("fee (months of wage)", 2),
+    "indebted_share": ("borrowed to pay", 3),
+    "debt_bondage_share": ("debt bondage abroad", 3),
+    "home_debt_trap_share": ("home debt trap", 3),
     "certified_share": ("certified share", 3),
-    "mean_fee_months": ("mean fee (months of wage)", 2),
-    "debt_bondage_share": ("debt bondage", 3),
-    "n_fee_charging": ("fee-charging recruiters", 0),
-    "n_certified": ("certified recruiters", 0),
-    "placements": ("placements", 0),
+    "placements": ("placements a month", 1),
 }
 
 
@@ -221,6 +237,11 @@ class ClassroomSession:
         self.applied: dict[str, Any] = {}
         self.model: RecruitmentModel | None = None
         self.message: str | None = None
+        #: control -> the message of the bad value it holds (Step, Run and Reset wait while any is left)
+        self.errors: dict[str, str] = {}
+        #: the student's prediction per scenario (kept for the browser tab's life)
+        self.predictions: dict[str, dict] = {}
+        self.tried: str | None = None  # the THINGS TO TRY line the setup came from
         self.load_scenario(scenario)
 
     # --- what the page shows ----------------------------------------------------------------
@@ -252,16 +273,127 @@ class ClassroomSession:
                 return pd.DataFrame()
             return self.model.timeseries().copy()
 
-    def latest(self) -> dict[str, str]:
-        """The readout: this month's key outcomes, formatted ('–' where undefined)."""
+    def summary(self) -> dict:
+        """``model.summary()`` of the run so far ({} before the first month)."""
         with self.lock:
-            last = dict(self.model.last) if self.model is not None and self.month else {}
+            if self.model is None or self.month == 0:
+                return {}
+            return self.model.summary()
+
+    def window(self) -> tuple[int, int] | None:
+        """The months the headline numbers average (first, last), or None before the first month."""
+        with self.lock:
+            if self.model is None or self.month == 0:
+                return None
+            months = min(self.month, self.base.run.summary_window_months)
+            return self.month - months + 1, self.month
+
+    def headline(self) -> dict[str, str]:
+        """The headline numbers, formatted ('–' where undefined): each outcome's mean over
+        :meth:`window`, the very numbers of ``model.summary()`` (and of ``recruitsim``'s summary.json)."""
+        summary = self.summary()
         out = {}
         for name, (_, decimals) in READOUT.items():
-            value = last.get(name)
+            value = summary.get(name)
             ok = value is not None and not (isinstance(value, float) and math.isnan(value))
             out[name] = f"{value:.{decimals}f}" if ok else "–"
         return out
+
+    def csv(self) -> str:
+        """The run's month-by-month outcomes as CSV, with its scenario and seed on every row."""
+        frame = self.series()
+        frame.insert(0, "seed", self.applied.get("seed", self.values.get("seed")))
+        frame.insert(0, "scenario", self.scenario.name)
+        return frame.to_csv(index=False)
+
+    @property
+    def blocked(self) -> bool:
+        """A control holds a value the model cannot take: Step, Run and Reset wait until it is fixed."""
+        return bool(self.errors)
+
+    # --- the link that restores a setup ---------------------------------------------------------
+
+    def query(self) -> str:
+        """A URL query that restores the scenario, the seed and every lever that differs from the scenario."""
+        from urllib.parse import urlencode
+
+        own = lever_values(self.base) if self.base is not None else {}
+        pairs = [("scenario", self.scenario.name), ("seed", str(self.values["seed"]))]
+        for lever in LEVERS:
+            value = self.values[lever.key]
+            if own.get(lever.key) != value:
+                pairs.append((lever.key, str(value).lower() if lever.kind == "bool" else lever.format(value)
+                              if lever.kind != "choice" else value))
+        return urlencode(pairs)
+
+    def restore(self, query: str) -> list[str]:
+        """Set the scenario, seed and levers from a :meth:`query`; returns a message per value refused."""
+        from urllib.parse import parse_qsl
+
+        pairs = dict(parse_qsl(query or "", keep_blank_values=True))
+        problems = []
+        name = pairs.pop("scenario", None)
+        if name is not None and not self.load_scenario(name):
+            problems.append(self.message or f"no scenario {name!r}")
+        for key, raw in pairs.items():
+            lever = BY_KEY.get(key)
+            if lever is None:
+                problems.append(f"the link names no control {key!r}")
+                continue
+            if lever.kind == "bool":
+                raw = {"true": True, "false": False}.get(raw.lower(), raw)
+            message = self.set_value(key, raw)
+            if message:
+                problems.append(message)
+        with self.lock:
+            self.errors = {}
+            if not problems:
+                self._build()
+        return problems
+
+    # --- THINGS TO TRY as buttons ------------------------------------------------------------
+
+    def try_command(self, command: str) -> bool:
+        """Set the app up as a line of THINGS TO TRY does (``recruitsim scenario=NAME KEY=VALUE ...``).
+
+        The line is composed as the ``recruitsim`` command composes it, so
+        config-group options (``certification=disabled``) and keys without a
+        lever work too; the levers then show the result. Returns False (with
+        ``message``) if the line cannot be composed.
+        """
+        from sim.config import InvalidConfig
+
+        words = command.split()[1:]
+        name = self.scenario.name
+        overrides = []
+        seed = None
+        for word in words:
+            if word.startswith("scenario="):
+                name = word.split("=", 1)[1]
+            elif word.startswith("seed="):
+                seed = word.split("=", 1)[1]
+            else:
+                overrides.append(word)
+        try:
+            info = scenarios.read(name)
+            with _compose_lock:
+                base = scenarios.compose(name, overrides)
+        except (KeyError, InvalidConfig) as exc:
+            self.message = f"Cannot set up {command!r}: {exc.args[0] if exc.args else exc}"
+            return False
+        with self.lock:
+            keep_seed = self.values.get("seed")
+            self.scenario, self.base = info, base
+            self.values = lever_values(base)
+            self.values["seed"] = int(seed) if seed is not None and seed.isdigit() else keep_seed
+            self.errors = {}
+            self.tried = command
+            self._build()
+        return True
+
+    def finish(self) -> int:
+        """Jump to the end: simulate the rest of the run at once; returns the months done."""
+        return self.step(max(self.horizon - self.month, 0))
 
     # --- what the user does -------------------------------------------------------------------
 
@@ -285,6 +417,8 @@ class ClassroomSession:
             if seed is not None:  # the seed is the class's choice, not the scenario's
                 self.values["seed"] = seed
             self.message = None
+            self.errors = {}
+            self.tried = None
             self._build()
         return True
 
@@ -301,19 +435,25 @@ class ClassroomSession:
         try:
             value = lever.parse(raw)
         except ValueError as exc:
+            self.errors[key] = str(exc)
             return str(exc)
         with self.lock:
             trial = {**self.values, key: value}
             try:
                 apply_levers(self.base, trial)
             except ConfigError as exc:
-                return f"{lever.label}: the model refuses this value ({exc.allowed})"
+                self.errors[key] = f"{lever.label}: the model refuses this value ({exc.allowed})"
+                return self.errors[key]
             self.values = trial
+            self.errors.pop(key, None)
         return None
 
     def reset(self) -> bool:
-        """A fresh model at month 0 from the current lever values. False (with ``message``) if refused."""
+        """A fresh model at month 0 from the current lever values. False (with ``message``) if refused,
+        or while a control holds a bad value (:attr:`blocked`)."""
         with self.lock:
+            if self.blocked:
+                return False
             return self._build()
 
     def step(self, months: int = 1) -> int:
@@ -324,6 +464,8 @@ class ClassroomSession:
         """
         done = 0
         with self.lock:
+            if self.blocked:
+                return 0
             if self.model is None or (self.month == 0 and self.pending):
                 if not self._build():
                     return 0
@@ -353,3 +495,136 @@ class ClassroomSession:
         self.applied = dict(self.values)
         self.message = None
         return True
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A setup to compare: a scenario and the levers' values (a snapshot of a session's controls)."""
+
+    scenario: str
+    values: tuple[tuple[str, Any], ...]
+    tried: str | None = None
+
+    @classmethod
+    def of(cls, session: ClassroomSession) -> Setup:
+        return cls(session.scenario.name, tuple(sorted(session.values.items())), session.tried)
+
+    def config(self, seed: int) -> RecruitsimConfig:
+        """The setup's config with ``seed`` (the same seeds for every setup of a comparison)."""
+        base = (scenarios.compose(self.scenario, [w for w in self.tried.split()[1:]
+                                                   if not w.startswith(("scenario=", "seed="))])
+                if self.tried else scenario_config(self.scenario))
+        return apply_levers(base, {**dict(self.values), "seed": seed})
+
+    def describe(self) -> str:
+        """The setup in words: the scenario and the levers set away from it."""
+        own = lever_values(scenario_config(self.scenario))
+        changed = [f"{BY_KEY[k].label.lower()} {BY_KEY[k].format(v)}" for k, v in self.values
+                   if k in BY_KEY and k != "seed" and own.get(k) != v]
+        return self.scenario + (f" ({', '.join(changed)})" if changed else "")
+
+
+class Comparison:
+    """Setups A and B, each run over the same seeds in a background thread, with progress.
+
+    Attributes:
+        setups: label ("A", "B") -> :class:`Setup`.
+        runs: label -> the time series of each seed run so far, in seed order.
+        done, total: runs finished, runs asked for.
+        seeds: the seeds run.
+        message: a problem to show, or None.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.setups: dict[str, Setup] = {}
+        self.runs: dict[str, list] = {}
+        self.summaries: dict[str, list[dict]] = {}
+        self.seeds: list[int] = []
+        self.done = 0
+        self.total = 0
+        self.message: str | None = None
+        self.horizon = 0
+        self._generation = 0
+
+    @property
+    def running(self) -> bool:
+        return 0 < self.total and self.done < self.total and self.message is None
+
+    def start(self, setups: dict[str, Setup], first_seed: int, n_seeds: int, on_progress=None) -> None:
+        """Run every setup on seeds ``first_seed .. first_seed + n_seeds - 1`` in a background thread.
+
+        A new start abandons the runs of the previous one. ``on_progress()``
+        is called after each run (the page redraws).
+        """
+        if not setups:
+            self.message = "Keep a setup as A (and another as B) first."
+            return
+        if not 1 <= n_seeds <= 20:
+            self.message = "Seeds: choose from 1 to 20."
+            return
+        with self.lock:
+            self._generation += 1
+            generation = self._generation
+            self.setups = dict(setups)
+            self.seeds = list(range(first_seed, first_seed + n_seeds))
+            self.runs = {label: [] for label in setups}
+            self.summaries = {label: [] for label in setups}
+            self.done, self.total, self.message = 0, len(setups) * n_seeds, None
+        threading.Thread(target=self._work, args=(generation, on_progress), daemon=True,
+                         name="recruitsim-compare").start()
+
+    def _work(self, generation: int, on_progress) -> None:
+        from sim.model import RecruitmentModel
+
+        for seed in self.seeds:
+            for label, setup in list(self.setups.items()):
+                if generation != self._generation:
+                    return
+                try:
+                    model = RecruitmentModel(setup.config(seed))
+                    model.run_model()
+                    frame, summary = model.timeseries(), model.summary()
+                except Exception as exc:  # shown to the user; the server log has the traceback
+                    log.exception("comparison run failed")
+                    with self.lock:
+                        if generation == self._generation:
+                            self.message = f"Setup {label}, seed {seed}: {type(exc).__name__}: {exc}"
+                    break
+                with self.lock:
+                    if generation != self._generation:
+                        return
+                    self.runs[label].append(frame)
+                    self.summaries[label].append(summary)
+                    self.horizon = max(self.horizon, len(frame))
+                    self.done += 1
+                if on_progress is not None:
+                    on_progress()
+
+    def table(self) -> list[dict]:
+        """Per setup and headline outcome: the mean over seeds of the summary window's means, and the range."""
+        out = []
+        with self.lock:
+            for label, summaries in self.summaries.items():
+                row = {"setup": label, "seeds": len(summaries)}
+                for name, (text, decimals) in READOUT.items():
+                    values = [s[name] for s in summaries if s.get(name) is not None and not math.isnan(s[name])]
+                    row[text] = (f"{sum(values) / len(values):.{decimals}f} ({min(values):.{decimals}f}–"
+                                 f"{max(values):.{decimals}f})" if values else "–")
+                out.append(row)
+        return out
+
+    def csv(self) -> str:
+        """Every run's month-by-month outcomes, with its setup, scenario and seed on each row."""
+        import pandas as pd
+
+        frames = []
+        with self.lock:
+            for label, runs in self.runs.items():
+                for seed, frame in zip(self.seeds, runs):
+                    frame = frame.copy()
+                    frame.insert(0, "seed", seed)
+                    frame.insert(0, "scenario", self.setups[label].scenario)
+                    frame.insert(0, "setup", label)
+                    frames.append(frame)
+        return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""

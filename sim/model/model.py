@@ -41,6 +41,10 @@ from sim.model.outcomes import measure, outcome_names, summarise
 from sim.model.recruiters import FEE_CHARGING, PUBLIC, RecruiterTable
 from sim.model.regulator import Regulator
 
+#: where in a month :attr:`RecruitmentModel.hooks` run: after recruiters set practices and prices (stage 1),
+#: after the books are closed and failing recruiters exit (stage 9), after recruiters choose business models
+HOOK_POINTS = ("prices_set", "books_closed", "models_chosen")
+
 
 class RecruitmentModel(mesa.Model):
     """A cross-border labour recruitment market under configurable policy levers.
@@ -115,6 +119,9 @@ class RecruitmentModel(mesa.Model):
         self.typical_margin = 0.0      # recent average margin per placement (USD)
         self.vacancies_seen = (0, 0)   # open vacancies this month: (employers without, with commitments)
         self.quit_record = contracts.QuitRecord()  # employers' record of quits per hire, by kind
+        #: callables run at named points of the month (see :data:`HOOK_POINTS`); none by default. For tools
+        #: that take some agents' decisions from outside (the classroom app's players) through the tables
+        self.hooks: dict[str, list] = {}
 
         # the origin countries (S18): one unless config.origins names several; each its block of workers
         self.origins = origins.build(config, self.rng)
@@ -331,6 +338,7 @@ class RecruitmentModel(mesa.Model):
         recruiters.choose_compliance(self)
         recruiters.imitate_practices(self)
         recruiters.update_prices(self)
+        self._run_hooks("prices_set")
 
         employers.count_filled(self)
         order_employer, order_recruiter = employers.place_job_orders(self)
@@ -356,7 +364,9 @@ class RecruitmentModel(mesa.Model):
             self.quit_record.learn(np.bincount(self.workers.hired_as[placed.workers], minlength=3)[:3])
         industry.close_books(self)
         counts["exits"] = self.exits_this_month
+        self._run_hooks("books_closed")
         counts |= industry.switch_business_models(self)
+        self._run_hooks("models_chosen")
         counts |= industry.enter(self)
 
         self.last = measure(self, placed, counts)
@@ -388,6 +398,11 @@ class RecruitmentModel(mesa.Model):
                 for name, value in regulator.enforce(np.bincount(mine, minlength=3)[:3]).items():
                     counts[name] = counts.get(name, 0) + value
         return counts | self.destination.inspect(origin, kind)
+
+    def _run_hooks(self, point: str) -> None:
+        """Call the hooks registered at ``point`` with the model (nothing registered: nothing happens)."""
+        for hook in self.hooks.get(point, ()):
+            hook(self)
 
     def run_model(self, steps: int | None = None) -> None:
         """Run to the horizon, or ``steps`` months.
