@@ -118,6 +118,7 @@ def test_base_overrides_of_a_scenario_rebuild_the_same_config():
 # --------------------------------------------------------------------------- the pipelines, tiny
 
 
+@pytest.mark.slow  # (about 30-50 s: the default run stays under 10 minutes; .ci/run runs it)
 def test_calibration_runs_end_to_end_and_resumes(tmp_path):
     out = tmp_path / "calibration"
     assert calibrate.main(["--quick", "--jobs", "1", "--out", str(out)]) == 0

@@ -287,6 +287,7 @@ def test_run_and_pause(session):
     assert paused != "Month 0 of 240" and paused != "Month 240 of 240"
 
 
+@pytest.mark.slow  # (about 30-50 s: the default run stays under 10 minutes; .ci/run runs it)
 def test_a_bad_value_is_answered_beside_its_field_and_blocks_the_run(session, server):
     from playwright.sync_api import expect
 
@@ -435,6 +436,7 @@ def test_two_sessions_do_not_share_a_model(browser, server, session):
 # --------------------------------------------------------------------------- the participatory session
 
 
+@pytest.mark.slow  # (about 30-50 s: the default run stays under 10 minutes; .ci/run runs it)
 def test_a_class_session_with_a_teacher_and_three_students(browser, tmp_path):
     """Teacher and three student browser contexts over several months; one student types a bad fee,
     one closes the tab; the session goes on and the debrief shows every student."""

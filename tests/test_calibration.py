@@ -101,6 +101,7 @@ def test_posterior_file_schema_report_and_worlds(tmp_path):
         posterior_worlds(1, path=tmp_path / "missing.parquet")
 
 
+@pytest.mark.slow  # (about 30-50 s: the default run stays under 10 minutes; .ci/run runs it)
 def test_an_interrupted_calibration_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
     """Stopped in the middle of a generation, a rerun continues and ends with the same posterior."""
     budget = Budget(population=6, generations=3, simulations=200, seeds=1, min_epsilon=0.0)
