@@ -376,6 +376,10 @@ def _engine_sampler_class():
             self.nr_evaluations_ = evaluations
             if not all_accepted:
                 self.spent += evaluations
+            # progress, a line a generation (the runs' own progress is the engine's)
+            budget = "" if self.limit == np.inf else f"; {self.spent:.0f} of {self.limit:.0f} particles simulated"
+            which = f"generation {t}" if t >= 0 else "the prior sample that sets the first tolerance"
+            say(f"{which}: {sample.n_accepted} of {n} accepted from {evaluations} proposals{budget}")
             if sample.n_accepted < n:
                 sample.ok = False
             return sample
