@@ -448,7 +448,8 @@ def k_rule_parts(pred: Prediction, world: Mapping) -> tuple[pd.Series, pd.Series
     """Per-seed Δlabel and Δstate on the k rule's outcome (in the exception's market for EX-2)."""
     block = pred.block
     real, none = _cell(world, block, "real"), _cell(world, block, "none")
-    state = delta_state(world, block, pred.outcome)
+    # Δstate is the enforced ban's (summary.k_rule); in the exception's market, its own enforced ban's
+    state = delta_state(world, EXCEPTION if block == EXCEPTION else "enforced_ban", pred.outcome)
     if real is None or none is None or state is None:
         return None
     label = _paired(column(real, pred.outcome), column(none, pred.outcome))
