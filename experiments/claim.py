@@ -73,6 +73,8 @@ VARIANTS_FILE = EXPERIMENT_DIR / "claim_variants.yaml"
 BASELINE = "baseline"
 #: Seeds a cell gets in ``--quick`` (the least number with which a prediction is testable: test.verdicts).
 QUICK_SEEDS = 10
+#: Variants besides the baseline that a ``--quick`` run of the robustness or boundary part runs (a pipeline test).
+QUICK_VARIANTS = 2
 #: Bootstrap resamples of the inference check (``test.inference_check``); fewer in ``--quick``.
 N_BOOT, QUICK_BOOT = 10_000, 200
 QUICK: list[str] = []
@@ -213,6 +215,8 @@ def design(overrides: Sequence[str], *, part: str = "main", seeds: int | None = 
     base = [o for o in overrides if not o.startswith(("seed=", "run.replications=", "hydra.sweep"))]
     worlds = list(worlds) if worlds else [{}]
     variants = read_variants(part)
+    if quick:
+        variants = variants[:1 + QUICK_VARIANTS]
     specs, index, templates = [], {}, {}
     for c in cells(spec):
         if c.groups not in templates:  # composing is slow (Hydra); cells share a few group choices
@@ -342,7 +346,7 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     main_rows = rows[rows["variant"] == BASELINE]
     table = over_worlds(main_rows, spec)
     write_csv(table, out / "summary.csv")
-    variants = read_variants(part)
+    variants = read_variants(part)[:1 + QUICK_VARIANTS] if ctx.quick else read_variants(part)
     robust = robustness_table(rows, spec, variants) if part != "main" else pd.DataFrame()
     if part != "main":
         write_csv(robust, out / f"{part}.csv")

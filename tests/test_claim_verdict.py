@@ -307,3 +307,56 @@ def test_the_variants_file_builds_valid_configs():
         assert len(index) == len(specs)
         places = sum(len(v) for v in index.values())
         assert places == len(variants) * len(claim.cells(SPEC))  # every place, shared runs counted in each
+
+
+# --------------------------------------------------------------------------- end to end (slow)
+
+
+def synthetic_posterior(path: Path) -> Path:
+    """A posterior file of two fitted keys, the columns every posterior has (tests/test_calibration.py)."""
+    rng = np.random.default_rng(0)
+    n = 6
+    frame = pd.DataFrame({"prior": "default", "generation": 0, "particle": range(n), "weight": 1 / n,
+                          "distance": rng.uniform(0, 1, n), "epsilon": 1.0,
+                          "market.employer_choice_scale": rng.uniform(0.004, 0.02, n),
+                          "society.brand_share": rng.uniform(0.0, 0.4, n)})
+    frame.to_parquet(path)
+    return path
+
+
+def run_claim(tmp_path: Path, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYDRA_")}
+    return subprocess.run([sys.executable, "-m", "experiments.run", "claim", "--quick", "--jobs", "2", *args],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900, check=False)
+
+
+@pytest.mark.slow
+def test_the_claim_runs_over_posterior_worlds_end_to_end(tmp_path):
+    posterior = synthetic_posterior(tmp_path / "posterior.parquet")
+    done = run_claim(tmp_path, "--worlds", "posterior", "--posterior", str(posterior))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = tmp_path / "results" / "quick" / "claim"
+    worlds = pd.read_csv(out / "worlds.csv")
+    assert sorted(worlds["world"]) == [0, 1] and "market.employer_choice_scale" in worlds
+    assert set(worlds["whole_claim"]) <= {HOLDS, CONTRADICTED, INCONCLUSIVE, UNTESTABLE}
+    report = (out / "report.md").read_text()
+    assert report.splitlines()[0].endswith("(quick run: numbers mean nothing)")
+    assert "Across 2 worlds" in report and "offset by i x 1,000,000" in report
+
+
+@pytest.mark.slow
+def test_the_robustness_part_writes_its_table_and_the_main_report_includes_it(tmp_path):
+    done = run_claim(tmp_path, "--part", "robustness")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    folder = tmp_path / "results" / "quick" / "claim" / "robustness"
+    table = pd.read_csv(folder / "robustness.csv")
+    assert list(table["variant"][:1]) == [claim.BASELINE] and len(table) == 1 + claim.QUICK_VARIANTS
+    assert "## Robustness table" in (folder / "report.md").read_text()
+    done = run_claim(tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    main = (tmp_path / "results" / "quick" / "claim" / "report.md").read_text()
+    assert "## Robustness (from `robustness/`)" in main
