@@ -360,3 +360,36 @@ def test_the_robustness_part_writes_its_table_and_the_main_report_includes_it(tm
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     main = (tmp_path / "results" / "quick" / "claim" / "report.md").read_text()
     assert "## Robustness (from `robustness/`)" in main
+
+
+# --------------------------------------------------------------------------- scenario discovery on workers' outcomes
+
+
+def test_discovery_cases_on_fee_free_placements_and_the_labels_effect():
+    from experiments import discovery
+
+    data = pd.DataFrame({"certified_share": [0.9, 0.1, 0.2], "fee_free_share": [0.2, 0.7, 0.4],
+                         "delta_label": [0.01, 0.05, -0.2]})
+    margin = discovery.case_threshold("delta_label", None)
+    assert margin == SPEC.equivalence_margin("fee_free_share")  # read from the predictions file
+    assert list(discovery.cases(data, "delta_label", margin)) == [False, True, False]
+    assert list(discovery.cases(data, "fee_free", discovery.case_threshold("fee_free", None))) == [False, True, False]
+    assert list(discovery.cases(data, "certified", 0.5)) == [True, False, False]
+    with pytest.raises(ValueError, match="--case"):
+        discovery.case_threshold("share", None)
+
+
+@pytest.mark.slow
+def test_discovery_with_the_labels_effect_as_the_case_runs_each_world_without_the_label(tmp_path):
+    import json
+
+    from experiments import discovery
+
+    out = tmp_path / "discovery"
+    assert discovery.main(["--quick", "--out", str(out), "--case", "delta_label", "--jobs", "2"]) == 0
+    worlds = pd.read_csv(out / "worlds.csv")
+    assert np.allclose(worlds["delta_label"], worlds["fee_free_share"] - worlds["fee_free_share_no_label"],
+                       equal_nan=True)
+    info = json.loads((out / "discovery.json").read_text())
+    assert info["case"] == "delta_label" and info["cases"] == int((worlds["delta_label"] > info["threshold"]).sum())
+    assert "(cases: delta_label)" in (out / "report.md").read_text().splitlines()[0]
