@@ -52,6 +52,7 @@ from experiments.verdict import (
     VERDICTS,
     Predictions,
     decide_world,
+    delta_state,
     k_ratio_interval,
     load_predictions,
     noise_floor_gate,
@@ -272,12 +273,24 @@ def decide_all(tagged: pd.DataFrame, spec: Predictions, boot: int) -> tuple[pd.D
         row["noise_floor"] = noise_floor_gate(world, spec)
         row["settled"] = settled(world, spec)
         row["k_ratio"], row["k_ratio_lo"], row["k_ratio_hi"] = k_ratio_interval(k_pred, world, max(boot, 200), 12345)
+        row.update(informative_margins(world, spec))
         rows.append(row)
         for pid, d in decisions.items():
             long.append({"variant": variant, "world": w, "prediction": pid, "verdict": d.verdict,
                          "estimate": d.estimate, "lo": d.lo, "hi": d.hi, "seeds": d.n, "note": d.note,
                          "method_sensitive": d.method_sensitive, "split_across_seeds": d.split})
     return pd.DataFrame(rows), pd.DataFrame(long), kept
+
+
+def informative_margins(world: dict, spec: Predictions) -> dict[str, bool]:
+    """Per outcome with an equivalence margin: is the margin below a third of |Δstate| (``validity_gates.
+    informative_margin``, reported, not a gate)? Where not, "Δlabel about 0" says little."""
+    out = {}
+    for outcome in dict.fromkeys(p.outcome for p in spec.predictions if p.relation == "equivalent_to_zero"):
+        state = delta_state(world, "enforced_ban", outcome)
+        effect = abs(float(state.mean())) if state is not None and len(state) else math.nan
+        out[f"informative_margin_{outcome}"] = bool(spec.equivalence_margin(outcome) < effect / 3)
+    return out
 
 
 def world_parameters(tagged: pd.DataFrame, worlds: Sequence[dict] | None) -> pd.DataFrame:
@@ -316,7 +329,7 @@ def robustness_table(rows: pd.DataFrame, spec: Predictions, variants: list[dict]
         r = reading(part["whole_claim"], spec)
         differing = []
         if len(base):
-            for p in spec.whole_claim_ids():
+            for p in [p.id for p in spec.predictions if p.id in part and p.id in base]:
                 mode_v, mode_b = part[p].mode().iloc[0], base[p].mode().iloc[0]
                 if mode_v != mode_b:
                     differing.append(f"{p}: {mode_b}->{mode_v}")
@@ -421,6 +434,14 @@ def answer_paragraph(rows: pd.DataFrame, table: pd.DataFrame, spec: Predictions,
             f"untestable. Without any rule, the label leaves fee-free placements unchanged in {share('NR-2')} of "
             f"worlds; an enforced ban raises them by more than the pre-registered amount in {share('EB-1')}; "
             f"the label does at most a quarter of what the ban does (the k rule) in {share('K-1')}.")
+    weak = []
+    for pid in spec.whole_claim_ids():
+        if pid in core.index and float(core.loc[pid, HOLDS]) < 0.5:
+            verdict = max(VERDICTS, key=lambda v: float(core.loc[pid, v]))
+            weak.append(f"{pid} ({verdict})")
+    if weak:
+        text += (" The predictions of the whole claim that do not hold in most worlds, with their most common "
+                 "verdict: " + ", ".join(weak) + ".")
     ex = core.loc["EX-1", HOLDS] if "EX-1" in core.index else math.nan
     text += (f" Where social partners vet recruiters, audits are unannounced and shared and entry is easy "
              f"(the article's own exception), the label raises fee-free placements in {pct(float(ex), 0)} of worlds.")
@@ -473,7 +494,11 @@ def _evidence(report: Report, spec: Predictions, rows: pd.DataFrame, table: pd.D
         f"{len(gates)} worlds.",
         f"- Method-sensitive decisions (t and bootstrap disagree): {int(long['method_sensitive'].sum())}; "
         f"holding on average but split across seeds (more than {pct(spec.split_share, 0)} of seeds beyond the "
-        f"margin): {int(long['split_across_seeds'].sum())}.")
+        f"margin): {int(long['split_across_seeds'].sum())}.",
+        "- Informative margins (each equivalence margin below a third of the enforced ban's |Δstate| on that "
+        "outcome; where not, \"Δlabel about 0\" says little): "
+        + ", ".join(f"{c.removeprefix('informative_margin_')} in {int(rows[c].sum())} of {len(rows)} worlds"
+                    for c in rows.columns if c.startswith("informative_margin_")) + ".")
     if len(flags):
         report.add(markdown_table(flags[["world", "prediction", "verdict", "method_sensitive",
                                          "split_across_seeds"]].head(40)))
