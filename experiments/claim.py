@@ -472,6 +472,11 @@ def _evidence(report: Report, spec: Predictions, rows: pd.DataFrame, table: pd.D
         f"and the file's reading (SUPPORTED if it holds in at least {pct(spec.holds_bar, 0)} of worlds with the "
         f"contradicted share's upper bound below {pct(spec.contradicted_bar, 0)}; REFUTED if the contradicted "
         f"share's lower bound is above {pct(spec.refuted_bar, 0)}; else MIXED).")
+    seeds = int(tagged["cell_seed"].nunique()) if len(tagged) else 0
+    if seeds != spec.seeds_per_world:
+        report.add(f"Seeds per cell: {seeds}, not the file's {spec.seeds_per_world} (`test.seeds_per_world`): "
+                   "tests have less power than designed, and a run at this size is a deviation to log in the "
+                   "file's `deviations` before its numbers are reported.")
     if not table.empty:
         shown = pd.DataFrame({
             "prediction": table["prediction"], "tier": table["tier"], "worlds": table["worlds"],
