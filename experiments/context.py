@@ -51,6 +51,9 @@ class Context:
         run_span: seconds from the first analysed run's start to the last one's end.
         world_run_ids: with ``--worlds posterior``, the run_ids of the grid in every posterior world (they
             replace :attr:`expected`); None otherwise.
+        part: the part run, for an experiment with parts (claim: main, robustness, boundary).
+        worlds: the posterior worlds' parameters, in order (world i's seeds are offset by i * 1,000,000).
+        design: for an experiment with its own design, ``{run_id: where the run sits in it}``.
     """
 
     name: str
@@ -69,6 +72,9 @@ class Context:
     run_seconds: float = 0.0
     run_span: float | None = None
     world_run_ids: set[str] | None = None
+    part: str | None = None
+    worlds: list[dict] | None = None
+    design: dict | None = None
 
 
 def compose(overrides: Sequence[str], hydra_config: bool = False) -> Any:

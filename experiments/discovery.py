@@ -5,9 +5,22 @@ inspections (the state absent), varying every uncertainty of
 :data:`~experiments.parameter_space.UNCERTAINTIES` together with the levers
 held by others (:data:`~experiments.parameter_space.NON_STATE_LEVERS`: the
 scheme's audit design, buyers' Employer Pays commitments, a worker rating
-platform). A world is a *case of interest* when certified recruiters make
-more than half of placements at the horizon (mean over the last 12 of 240
-months).
+platform). What makes a world a *case of interest* is chosen with
+``--case`` (:data:`CASES`):
+
+* ``certified`` (the default): certified recruiters make more than half of
+  placements (means over the run's summary window);
+* ``fee_free``: more than ``--threshold`` (default half) of placements are
+  fee-free, counting fees paid to sub-agents;
+* ``delta_label``: the label raises the fee-free share by more than the
+  equivalence margin the claim's predictions declare for it
+  (``configs/experiment/claim_predictions.yaml``, read, not copied): each
+  world also runs without the label at the same seed, and Δlabel is the
+  paired difference (what issue 15 item 5 asks: where can the label win
+  without the state, judged by workers' outcomes, not by its share).
+
+Every world's certified share, fee-free share and (with ``delta_label``) its
+no-label fee-free share and Δlabel are in ``worlds.csv`` whatever the case.
 
 Two readings of the same sample, as in Bryant & Lempert's scenario discovery:
 
@@ -60,9 +73,14 @@ from experiments.parameter_space import (
 
 FACTORS: tuple[Factor, ...] = (*UNCERTAINTIES, *NON_STATE_LEVERS)
 THRESHOLD = 0.5
+#: What a case of interest is (``--case``): a short description for the report.
+CASES = {"certified": "certified recruiters make more than {threshold:.0%} of placements",
+         "fee_free": "more than {threshold:.0%} of placements are fee-free (sub-agent fees counted)",
+         "delta_label": "the label raises the fee-free share by more than {threshold:.3g} (the claim's "
+                        "equivalence margin), against the same world and seed without the label"}
 #: Parameters PRIM searches: the highest feature scores.
 SCORED = 8
-OUTCOMES = ("certified_share", "mean_fee_months", "placements", "cheating_share")
+OUTCOMES = ("certified_share", "mean_fee_months", "placements", "cheating_share", "fee_free_share")
 SEED_BASE = 40_000
 
 
@@ -88,8 +106,13 @@ def sample(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, scaled
 
 
-def run_sample(worlds: pd.DataFrame, scaled: np.ndarray, *, jobs, cache: Path, world: dict) -> pd.DataFrame:
-    """Each world without a fee rule; its outcomes joined to its parameters."""
+def run_sample(worlds: pd.DataFrame, scaled: np.ndarray, *, jobs, cache: Path, world: dict,
+               paired: bool = False) -> pd.DataFrame:
+    """Each world without a fee rule; its outcomes joined to its parameters.
+
+    ``paired``: each world also runs with the label disabled at the same seed, adding
+    ``fee_free_share_no_label`` and ``delta_label`` (the label's paired effect on the fee-free share).
+    """
     regime = REGIMES["voluntary_no_rule"]
     points = [{**regime, **world, **to_overrides(FACTORS, x), "seed": SEED_BASE + i}
               for i, x in enumerate(scaled)]
@@ -98,7 +121,32 @@ def run_sample(worlds: pd.DataFrame, scaled: np.ndarray, *, jobs, cache: Path, w
     for name in OUTCOMES:
         out[name] = frame[name].to_numpy(dtype=float)
     out["error"] = frame["error"]
+    if paired:
+        none = batch.evaluate([{**p, "certification.enabled": False} for p in points], outcomes=("fee_free_share",),
+                              jobs=jobs, store=cache, desc="the same worlds without the label")
+        out["fee_free_share_no_label"] = none["fee_free_share"].to_numpy(dtype=float)
+        out["delta_label"] = out["fee_free_share"] - out["fee_free_share_no_label"]
+        out["error"] = out["error"].where(out["error"].notna(), none["error"])
     return out
+
+
+def case_threshold(case: str, threshold: float | None) -> float:
+    """The threshold of a case: given, or the default (half; for ``delta_label`` the claim's margin)."""
+    if case not in CASES:
+        raise ValueError(f"--case must be one of {', '.join(CASES)} (got {case})")
+    if threshold is not None:
+        return threshold
+    if case == "delta_label":
+        from experiments.verdict import load_predictions
+
+        return load_predictions().equivalence_margin("fee_free_share")
+    return THRESHOLD
+
+
+def cases(data: pd.DataFrame, case: str, threshold: float) -> np.ndarray:
+    """Which worlds are cases of interest."""
+    column = {"certified": "certified_share", "fee_free": "fee_free_share", "delta_label": "delta_label"}[case]
+    return (data[column] > threshold).to_numpy()
 
 
 # --------------------------------------------------------------------------- PRIM
@@ -241,24 +289,26 @@ def check_options(n: int, min_density: float, max_dims: int = 5) -> None:
 
 def run(*, n: int = 1200, min_density: float = 0.5, max_dims: int = 5, depth: int = 3, jobs: int | None = None,
         out_dir: Path = RESULTS / "discovery", quick: bool = False, seed: int = 20261127,
-        command: str = "recruitsim-discover") -> dict:
+        command: str = "recruitsim-discover", case: str = "certified", threshold: float | None = None) -> dict:
     check_options(n, min_density, max_dims)
+    threshold = case_threshold(case, threshold)
     started = time.perf_counter()
     world = batch.QUICK_WORLD if quick else {}
     worlds, scaled = sample(n, seed)
     say(f"{n} worlds without a fee rule")
-    data = run_sample(worlds, scaled, jobs=jobs, cache=out_dir / "runs", world=world)
+    data = run_sample(worlds, scaled, jobs=jobs, cache=out_dir / "runs", world=world, paired=case == "delta_label")
     failed = data["error"].notna().sum()
-    ok = data[data["error"].isna() & data["certified_share"].notna()].reset_index(drop=True)
+    outcome = {"certified": "certified_share", "fee_free": "fee_free_share", "delta_label": "delta_label"}[case]
+    ok = data[data["error"].isna() & data[outcome].notna()].reset_index(drop=True)
     # integers as floats: PRIM moves box limits to values between the sampled ones
     x = ok[[f.key for f in FACTORS]].astype({f.key: float for f in FACTORS if f.kind == "int"})
-    y = (ok["certified_share"] > THRESHOLD).to_numpy()
+    y = cases(ok, case, threshold)
     scores = feature_scores(x, y, seed) if y.any() else pd.Series(dtype=float)
     top = list(scores.index[:SCORED])
     boxes = prim_boxes(x[top], y, min_density=min_density, max_dims=max_dims) if y.any() else []
     leaves, tree_text = tree_rules(x, y, depth=depth, min_leaf=max(5, n // 100), seed=seed) if y.any() else ([], "")
     info = {"worlds": int(n), "analysed": int(len(ok)), "failed": int(failed), "cases": int(y.sum()),
-            "threshold": THRESHOLD, "min_density": min_density, "max_dims": max_dims, "quick": quick,
+            "case": case, "threshold": threshold, "min_density": min_density, "max_dims": max_dims, "quick": quick,
             "seconds": time.perf_counter() - started, "command": command}
     info["prim_factors"] = top
     write(out_dir, data, boxes, leaves, tree_text, info, scores)
@@ -281,14 +331,18 @@ def write(out_dir: Path, data: pd.DataFrame, boxes: list[dict], leaves: list[dic
                                                              for b in boxes]})
     if boxes:
         _trajectory_figure(boxes[0]["trajectory"], boxes[0]["id"], figures / "prim_tradeoff")
-        _box_figure(data, boxes[0], figures / "prim_box")
+        _box_figure(data, boxes[0], figures / "prim_box",
+                    {"certified": "certified_share", "fee_free": "fee_free_share",
+                     "delta_label": "delta_label"}[info.get("case", "certified")])
 
-    doc = Document(out_dir, "Scenario discovery: when can certification compete without the state?")
+    case = info.get("case", "certified")
+    doc = Document(out_dir, "Scenario discovery: when can certification compete without the state?"
+                   + ("" if case == "certified" else f" (cases: {case})"))
     doc.para(f"{info['worlds']} worlds sampled by Latin hypercube over {len(UNCERTAINTIES)} uncertainties and "
              f"{len(NON_STATE_LEVERS)} levers outside the state (ranges in `experiments/parameter_space.py`), "
              "all with voluntary certification, **no rule on fees and no inspections**. A case is a world "
-             f"where certified recruiters make more than {THRESHOLD:.0%} of placements at the horizon (mean "
-             "over the last 12 of 240 months).")
+             "where " + CASES[case].format(threshold=info["threshold"]) + " (means over each run's summary "
+             "window).")
     doc.para(f"Cases: **{info['cases']} of {info['analysed']}** worlds ({info['cases'] / max(info['analysed'], 1):.1%})"
              + (f"; {info['failed']} runs failed and are left out." if info["failed"] else "."))
     doc.heading("Which parameters matter")
@@ -337,7 +391,7 @@ def _trajectory_figure(traj: pd.DataFrame, chosen: int, stem: Path) -> None:
     save_and_close(fig, stem)
 
 
-def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
+def _box_figure(data: pd.DataFrame, box: dict, stem: Path, outcome: str = "certified_share") -> None:
     plt = pyplot()
     numeric = [r for r in box["rules"] if "lo" in r][:2]
     if len(numeric) < 2:
@@ -345,8 +399,11 @@ def _box_figure(data: pd.DataFrame, box: dict, stem: Path) -> None:
         numeric += [{"factor": k} for k in extra][: 2 - len(numeric)]
     a, b = numeric[0]["factor"], numeric[1]["factor"]
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
-    points = ax.scatter(data[a], data[b], c=data["certified_share"], cmap="viridis", vmin=0, vmax=1, s=10)
-    fig.colorbar(points, ax=ax, label="certified share of placements")
+    limits = {"vmin": 0, "vmax": 1} if outcome != "delta_label" else {}
+    points = ax.scatter(data[a], data[b], c=data[outcome], cmap="viridis", s=10, **limits)
+    fig.colorbar(points, ax=ax, label={"certified_share": "certified share of placements",
+                                       "fee_free_share": "fee-free share of placements",
+                                       "delta_label": "Δlabel on the fee-free share"}[outcome])
     for r in numeric:
         if "lo" in r:
             line = ax.axvline if r["factor"] == a else ax.axhline
@@ -371,6 +428,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--worlds", type=int, default=1200, help="worlds sampled (default 1200)")
     p.add_argument("--min-density", type=float, default=0.5, help="least density of the PRIM box reported (0.5)")
     p.add_argument("--max-dims", type=int, default=5, help="most parameters a reported box may restrict (5)")
+    p.add_argument("--case", choices=tuple(CASES), default="certified",
+                   help="what makes a world a case: certified (the label's share above --threshold), fee_free "
+                        "(fee-free share above --threshold), delta_label (the label's paired effect on the "
+                        "fee-free share above --threshold, default the claim's equivalence margin)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="the case's threshold (default 0.5; for delta_label the margin of "
+                        "configs/experiment/claim_predictions.yaml)")
     analysis_options(p, "discovery")
     return p
 
@@ -387,7 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = output_dir(args, "discovery")
     status = run_resumably(say, lambda: run(
         n=args.worlds, min_density=args.min_density, max_dims=args.max_dims, jobs=args.jobs, out_dir=out,
-        quick=args.quick, command=command_line("recruitsim-discover", argv)), scheduler=args.scheduler)
+        quick=args.quick, command=command_line("recruitsim-discover", argv), case=args.case,
+        threshold=args.threshold), scheduler=args.scheduler)
     if status == 0:
         say(f"report: {out / 'report.md'}")
     return status

@@ -126,8 +126,11 @@ def world_specs(specs: list, worlds: Sequence[dict]) -> list:
 
 
 def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler: str | None,
-             worlds: Sequence[dict] | None = None, expected: set | None = None) -> int:
+             worlds: Sequence[dict] | None = None, expected: set | None = None, specs: list | None = None) -> int:
     """Run the grid of ``recruitsim -m OVERRIDES`` through the engine into ``sweep_dir/store``.
+
+    ``specs``: the runs of an experiment with its own design (``design`` in its module), run as they are
+    instead of the grid.
 
     Returns 0 (every run completed), 1 (runs failed, listed; or the store
     could not be written to the end) or 2 (an invalid grid, a store folder
@@ -140,9 +143,10 @@ def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler:
 
     try:
         precheck(overrides, multirun=True)
-        specs = grid_specs(overrides)
-        if worlds:
-            specs = world_specs(specs, worlds)
+        if specs is None:
+            specs = grid_specs(overrides)
+            if worlds:
+                specs = world_specs(specs, worlds)
     except InvalidConfig as exc:
         print(exc, file=sys.stderr)
         say("the experiment's grid is invalid (message above); nothing ran")
@@ -178,7 +182,7 @@ def run_grid(overrides: list[str], sweep_dir: Path, jobs: int | None, scheduler:
 def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path | None = None,
                    seeds: int | None = None, jobs: int | None = None, quick: bool = False,
                    sweep: bool = True, command: str | None = None, scheduler: str | None = None,
-                   worlds: Sequence[dict] | None = None) -> int:
+                   worlds: Sequence[dict] | None = None, part: str | None = None) -> int:
     """Sweep, collect and analyse experiment ``name``; returns the exit status (0: all runs completed).
 
     Args:
@@ -189,25 +193,49 @@ def run_experiment(name: str, *, out_dir: Path | None = None, results_dir: Path 
         worlds: config overrides of posterior worlds (:func:`sim.posterior_worlds`): the grid runs in each,
             seed s of world i as seed ``s + i * WORLD_SEED_STRIDE``, and the analysis reads the worlds' runs
             as replications (the outcome integrated over the posterior). None: the experiment's own world.
+        part: for an experiment with parts (its module's ``PARTS``, e.g. claim's main / robustness / boundary),
+            which one to run; its folder is ``out_dir/PART`` for any part but the first.
+
+    An experiment whose module defines ``design(overrides, part=, seeds=, quick=, worlds=)`` runs the runs it
+    returns (with their index by run_id, handed to the analysis as ``ctx.design``) instead of its Hydra grid.
     """
     from experiments.document import default_output_dir
 
     module = importlib.import_module(f"experiments.{name}")
+    parts = tuple(getattr(module, "PARTS", ()))
+    if part is not None and part not in parts:
+        say(f"the experiment {name} has " + (f"the parts {', '.join(parts)}, not {part}" if parts else "no parts"))
+        return EXIT_USAGE
+    part = part or (parts[0] if parts else None)
     if out_dir is None:
         out_dir = Path(results_dir) / name if results_dir is not None else default_output_dir(name, quick)
+        if part is not None and part != parts[0]:
+            out_dir = Path(out_dir) / part
     out_dir = Path(out_dir)
     sweep_dir = out_dir / "runs"
     overrides = build_overrides(name, sweep_dir, module, seeds, jobs, quick)
     ctx = Context(name=name, out_dir=out_dir, sweep_dir=sweep_dir, overrides=overrides, quick=quick,
                   command=command or f"recruitsim-experiment {name}", jobs=jobs)
+    ctx.part, ctx.worlds = part, list(worlds) if worlds else None
+    specs = None
+    if hasattr(module, "design"):
+        from sim.config import ConfigError
+
+        try:
+            specs, ctx.design = module.design(overrides, part=part, seeds=seeds, quick=quick, worlds=worlds)
+        except (ConfigError, ValueError) as exc:
+            say(f"the experiment's design is invalid: {exc}")
+            return EXIT_USAGE
+        ctx.world_run_ids = set(ctx.design)
     status = 0
 
     if sweep:
         say(f"[1/3] runs of the sweep: recruitsim -m {' '.join(shlex.quote(o) for o in overrides)}")
         tic = time.perf_counter()
-        expected = set() if worlds else None
-        status = run_grid(overrides, sweep_dir, jobs, scheduler, worlds, expected)
-        ctx.world_run_ids = expected
+        expected = set() if worlds and specs is None else None
+        status = run_grid(overrides, sweep_dir, jobs, scheduler, worlds, expected, specs)
+        if specs is None:
+            ctx.world_run_ids = expected
         if status == EXIT_USAGE:
             return EXIT_USAGE
         ctx.timings["sweep"] = time.perf_counter() - tic
@@ -320,6 +348,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the posterior file (default: ./results/calibration/posterior.parquet)")
     parser.add_argument("--prior", default="default",
                         help="which prior's posterior to draw from (default, widened, log)")
+    parser.add_argument("--part", default=None, metavar="PART",
+                        help="for an experiment with parts (claim: main, robustness, boundary), the part to run; "
+                             "parts other than the first write to their own subfolder (default: the first)")
     parser.add_argument("--skip-sweep", action="store_true",
                         help="only collect and analyse what the sweep directory already holds")
     add_version_option(parser)
@@ -358,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         status = run_experiment(args.name, out_dir=args.out, results_dir=args.results_dir, seeds=args.seeds,
                                 jobs=args.jobs, quick=args.quick, sweep=not args.skip_sweep, command=command,
-                                scheduler=args.scheduler, worlds=worlds)
+                                scheduler=args.scheduler, worlds=worlds, part=args.part)
     except KeyboardInterrupt as exc:
         sys.exit(signals.stopped("recruitsim-experiment", exc, "run the same command again to resume "
                                                                 f"(completed runs are kept): {command}"))

@@ -21,13 +21,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import claim
 from experiments.context import expected_run_ids, experiment_names, sweep_jobs
 from experiments.run import seed_overrides
 from experiments.statistics import (
     bootstrap_diff_ci,
     bootstrap_mean_ci,
-    summarise,
     verdict,
 )
 from sim.config import EXPERIMENT_DIR, check_config, compose_config, precheck
@@ -62,10 +60,11 @@ def test_every_value_of_the_grid_is_valid(name):
     precheck([f"experiment={name}", *(f"{k}={v}" for k, v in params.items())], multirun=True)
 
 
-def test_the_claim_grid_is_certification_by_state_by_30_seeds():
+def test_the_claims_hydra_grid_is_the_fixed_regimes_by_label_and_placebos_by_80_seeds():
+    """The Hydra way of the claim runs a subset of its design (experiments/claim.py builds the rest)."""
     jobs = sweep_jobs(["experiment=claim"])
-    assert len(jobs) == 2 * 4 * 3  # 3 jobs of 10 seeds per regime
-    assert len(expected_run_ids(["experiment=claim"])) == 240
+    assert len(jobs) == 4 * 3 * 8  # 8 jobs of 10 seeds per regime and label
+    assert len(expected_run_ids(["experiment=claim"])) == 4 * 3 * 80
 
 
 def run_quick(name: str, results: Path) -> subprocess.CompletedProcess:
@@ -100,12 +99,12 @@ def test_experiment_runs_end_to_end_in_its_quick_version(name, tmp_path):
     assert "**" not in report and "- Runs analysed:" in report
     assert "missing" not in report.split("- Runs analysed:")[1].splitlines()[0]
     assert not (tmp_path / name / "runs" / "collected").joinpath("runs.parquet").stat().st_size == 0
-    if name == "claim":
-        verdicts = [line for line in report.split("## Verdict")[1].split("##")[0].splitlines()
-                    if line.startswith("- ")]
-        assert len(verdicts) == 4
-        assert all(any(f": {v}. " in line for v in ("yes", "no", "uncertain")) for line in verdicts)
-        assert "The claim is" in report
+    if name == "claim":  # the answer in words first, then the evidence (tests/test_claim_verdict.py: the rest)
+        assert first[4].startswith("In short: the runs ")
+        for section in ("## Share of worlds per verdict", "## Controls and checks",
+                        "## Within a world: the distribution over seeds", "## Where the claim does not hold",
+                        "## Deviations from the pre-registered predictions"):
+            assert section in report
 
 
 def test_an_unknown_experiment_exits_2(tmp_path):
@@ -117,61 +116,6 @@ def test_an_unknown_experiment_exits_2(tmp_path):
 
 
 # --------------------------------------------------------------------------- the verdict on synthetic data
-
-
-def synthetic_claim(shares: dict[str, list[float]]) -> pd.DataFrame:
-    """Runs of the claim grid with given certified shares (voluntary) and zero without the label."""
-    rows = []
-    for state, values in shares.items():
-        for seed, value in enumerate(values):
-            for cert, share in (("voluntary", value), ("disabled", 0.0)):
-                rows.append({"seed": seed, "choice.certification": cert, "choice.policy": state,
-                             "certified_share": share, "mean_fee_months": 5.0 - 4 * share,
-                             "debt_bondage_share": 0.02 * (1 - share)})
-    return pd.DataFrame(rows)
-
-
-def test_verdicts_on_synthetic_data_with_known_answers():
-    rng = np.random.default_rng(0)
-    shares = {
-        "no_rule": list(rng.normal(0.05, 0.02, 30)),                # clearly below 25%: no
-        "fee_ban_weak": [0.15, 0.35] * 15,                          # mean 25%, wide: uncertain
-        "fee_ban_enforced": list(rng.normal(0.50, 0.05, 30)),       # clearly above: yes
-        "ban_joint_liability": list(rng.normal(0.27, 0.10, 30)),    # above on average, CI includes 25%
-    }
-    table = claim.verdict_table(summarise(synthetic_claim(shares), ["choice.certification", "choice.policy"],
-                                          claim.OUTCOMES))
-    vol = table[table["choice.certification"] == "voluntary"].set_index("choice.policy")["verdict"]
-    assert vol.to_dict() == {"no_rule": "no", "fee_ban_weak": "uncertain", "fee_ban_enforced": "yes",
-                             "ban_joint_liability": "uncertain"}
-    assert set(table[table["choice.certification"] == "disabled"]["verdict"]) == {"no"}
-    overall, text = claim.assess_claim(vol.to_dict())
-    assert overall == "partly supported" and "cannot decide in" in text
-
-
-def test_a_different_threshold_changes_the_verdict():
-    runs = synthetic_claim({"no_rule": [0.10, 0.12, 0.11, 0.09] * 5})
-    table = summarise(runs, ["choice.certification", "choice.policy"], claim.OUTCOMES)
-    def vol(threshold: float) -> str:
-        return claim.verdict_table(table, threshold).set_index("choice.certification").loc["voluntary", "verdict"]
-
-    assert vol(0.25) == "no" and vol(0.05) == "yes" and vol(0.105) == "uncertain"
-
-
-def test_claim_assessment_from_verdicts():
-    assert claim.assess_claim({"no_rule": "no", "fee_ban_weak": "no", "fee_ban_enforced": "yes",
-                               "ban_joint_liability": "yes"})[0] == "supported"
-    overall, text = claim.assess_claim({"no_rule": "yes", "fee_ban_weak": "no", "fee_ban_enforced": "yes",
-                                        "ban_joint_liability": "yes"})
-    assert overall == "contradicted" and "contradict it in no rule" in text
-    assert claim.assess_claim({s: "uncertain" for s in claim.CLAIM})[0] == "inconclusive"
-
-
-def test_verdict_sentence_states_the_interval():
-    row = pd.Series({"certified_share": 0.31, "certified_share_lo": 0.27, "certified_share_hi": 0.35,
-                     "certified_share_n": 30, "verdict": "yes"})
-    text = claim.verdict_sentence("fee_ban_enforced", row)
-    assert "**yes**" in text and "31.0% (95% CI 27.0% to 35.0%)" in text and "above the 25%" in text
 
 
 @pytest.mark.parametrize(("lo", "hi", "expected"), [
@@ -232,6 +176,11 @@ def fixed_commit(monkeypatch):
     monkeypatch.setattr(sim.runs.files, "git_state", lambda *a, **k: {"commit": "0123456789abcdef", "dirty": False})
 
 
+def verdict_line(regime: str, row: pd.Series, side: str) -> str:
+    return (f"- **{regime}**: **{row['verdict']}**. Certified recruiters make 31.0% (95% CI 27.0% to 35.0%) of "
+            f"placements at the horizon; the whole interval is {side} the 25% threshold (3 seeds).")
+
+
 def claim_report(tmp_path: Path, quick: bool) -> str:
     """A claim-like report with one verdict per state regime, from a synthetic summary row."""
     from experiments.context import Context
@@ -242,9 +191,9 @@ def claim_report(tmp_path: Path, quick: bool) -> str:
                   overrides=["experiment=claim"])
     row = pd.Series({"certified_share": 0.31, "certified_share_lo": 0.27, "certified_share_hi": 0.35,
                      "certified_share_n": 3, "verdict": "yes"})
-    report = Report(ctx, claim.TITLE, "The question.")
-    report.section("Verdict", claim.verdict_sentence("fee_ban_enforced", row),
-                   claim.verdict_sentence("no_rule", row.replace("yes", "no")))
+    report = Report(ctx, "can voluntary certification compete, and only with the state?", "The question.")
+    report.section("Verdict", verdict_line("fee ban, enforced", row, "above"),
+                   verdict_line("no rule", row.replace("yes", "no"), "below"))
     report.add("**The claim is supported by these runs**: it predicts ...")
     report.figure("regimes", "Outcomes by regime")
     runs = pd.DataFrame({"seed": [0, 1, 2], "run.steps": [36] * 3, "run.summary_window_months": [12] * 3})
