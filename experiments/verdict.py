@@ -51,10 +51,12 @@ EXCEPTION_STATE = "exception_enforced_ban"
 #: sub-agents' share of the fees; the file's outcome (placements where the worker paid a sub-agent) is
 #: ``subagent_paid_share``.
 OUTCOME_COLUMNS = {"subagent_fee_share": "subagent_paid_share"}
-#: Outcomes of the file the model does not write as such: (numerator, denominator) summary columns.
+#: Outcomes of the file the model does not write as such: (numerator, denominator) summary columns. Both
+#: found-rates count placements with a violation (inspections: the records they find; audits: the labelled
+#: records behind the withdrawals), over the label holders' violating placements.
 RATIO_OUTCOMES = {
     "certified_found_rate_inspections": ("certified_violations_found_inspections", "certified_violations_committed"),
-    "certified_found_rate_audits": ("certified_violations_found_audits", "certified_violations_committed"),
+    "certified_found_rate_audits": ("certified_violation_records_found_audits", "certified_violations_committed"),
 }
 
 

@@ -181,3 +181,17 @@ def test_the_label_can_raise_or_lower_the_states_inspections(world, label_raises
     with_label = mean_budget(world)
     without = mean_budget(world | {"certification.enabled": False})
     assert (with_label > without) == label_raises, (with_label, without)
+
+
+def test_audits_findings_are_also_counted_in_placements_like_the_inspections():
+    """EB-S1 compares the share of label holders' violations found by inspections and by audits: both in
+    placements with a violation. The records behind a withdrawal are counted only in months with one."""
+    from sim.config.scenarios import compose
+
+    model = RecruitmentModel(compose("lobbying", ["seed=1", "run.steps=120"]))
+    model.run_model()
+    frame = model.timeseries()
+    withdrawn = frame["labels_withdrawn"] > 0
+    assert withdrawn.any()
+    assert (frame.loc[~withdrawn, "certified_violation_records_found_audits"] == 0).all()
+    assert frame.loc[withdrawn, "certified_violation_records_found_audits"].sum() > 0

@@ -77,15 +77,15 @@ WORLDS = {
 #: version's market (issue 11). Record them anew, saying why in the commit message, whenever the
 #: model's behaviour changes on purpose; a kernel or speed change must leave them as they are.
 DIGESTS = {
-    "levers/0": "6298ac9c932e52d7efb8feed592c230e5d2e7d0ed0b47e37db3faff2f4beed9b",
-    "levers/1": "4f8623c95f9138e99903cc645874de9faedf7b07becb8d109ec4581fadd3d314",
-    "levers/2": "9c6d95998d09de89bd2d11af7fd7709c03bdb77dec2b3cced61c466b6482ce59",
-    "small/0": "88478200fdbdb5f76dc33e26cb50c242394556f391c4e732af828774006665e4",
-    "small/1": "0ddb217d047f4618fc1805558917ba953483c67a7f56b50167616eaadbd783d8",
-    "small/2": "16aaa3ca1dd875fb14a11514460a9e421b2ea287296409836ff6407541107d7c",
-    "windows/0": "50afce1728669b84faeb50b167c63b5f4f2334504272e12047dc581adba793e6",
-    "windows/1": "1ce0e9f9c9dd5b640b079a192bdbae76b7df44ea3802d38845f6ea942338e08d",
-    "windows/2": "f3a4fa39517b60dafeef55ce54a4f06af620ee31439b7e9aeaf101efcd92a219",
+    "levers/0": "37ef7f5316e25f06108c8976841141f9f02f350d9491d81665f8386748ac5236",
+    "levers/1": "74490867da11a272909449d39d2153be62e0fd396bd94adc6156d1ecbb1c449f",
+    "levers/2": "062f6a93b5b16ae24a2d1eee002bd2a29f7362670eaad3a2b1ece8de6de07c67",
+    "small/0": "081cf5a9e13f611af4f2d143b36a09f2804d5b901b9b47f793836a1058bd9de9",
+    "small/1": "4666725a0bff211dcf38412a915bfa9dcb91f84f5f0846cf4459dddc6c367a80",
+    "small/2": "f20d9d36a4957e0dafc73506933416009a8f2290d06acd61a7d8366f7b30327e",
+    "windows/0": "280f01e0e2120cf513c4366090315aadb34c161c1feac8ab174723fd18f7cbe2",
+    "windows/1": "6aa19340463bf35cf01aa584e50f481875588019a656146568f07b3d7b976019",
+    "windows/2": "f43ea8d76d6639ddfbcc950a3815c76120e5d002885208f3c7fe9f7ca8e406b7",
 }
 
 

@@ -185,7 +185,23 @@ class CertificationScheme:
                     regulator.refer(mine)
         return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
                 "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed)),
-                "certified_violations_found_audits": int(len(withdrawn))}
+                "certified_violations_found_audits": int(len(withdrawn)),
+                "certified_violation_records_found_audits": self._records_behind(withdrawn)}
+
+    def _records_behind(self, withdrawn: np.ndarray) -> int:
+        """The placements with a violation behind this month's withdrawals: each withdrawn holder's
+        labelled placements of the last ``policy.lookback_months`` that broke a rule (counted in the unit of
+        the inspections' findings, so that the two can be compared)."""
+        if len(withdrawn) == 0:
+            return 0
+        model = self.model
+        w = model.workers
+        caught = np.zeros(model.recruiters.n, dtype=bool)
+        caught[withdrawn] = True
+        recent = w.placed_step >= model.month - model.config.policy.lookback_months + 1
+        placed = w.recruiter >= 0
+        mine = placed & recent & w.placed_by_label & (w.violation != 0)
+        return int(caught[w.recruiter[mine]].sum())
 
     def _vetting_finds(self, rows: np.ndarray) -> np.ndarray:
         """Social partners' vetting of applicants: which of ``rows`` they turn down.

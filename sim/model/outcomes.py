@@ -114,6 +114,10 @@ OUTCOMES = {
                                                              "this month"),
     "certified_violations_found_audits": ("recruiters", "label holders found violating by audits or the "
                                                         "scheme's complaint route this month"),
+    "certified_violation_records_found_audits": ("placements", "placements with a violation behind this "
+                                                               "month's label withdrawals (the holders' labelled "
+                                                               "placements of the lookback window): audits' "
+                                                               "findings in the unit of the inspections'"),
     "labels_withdrawn": ("recruiters", "certification labels withdrawn after findings"),
     "audits": ("audits", "certification audits carried out (initial, surveillance, recertification)"),
     "audit_failures_initial": ("recruiters", "trainees failing their initial audit"),
