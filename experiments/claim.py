@@ -336,7 +336,12 @@ def robustness_table(rows: pd.DataFrame, spec: Predictions, variants: list[dict]
         table.append({"variant": v["name"], "axis": v.get("axis", ""), "value": v.get("value"), "worlds": len(part),
                       "holds": float((part["whole_claim"] == HOLDS).mean()),
                       "contradicted": float((part["whole_claim"] == CONTRADICTED).mean()),
-                      "reading": r, "flips": v["name"] != BASELINE and r != base_reading,
+                      "reading": r,
+                      # over posterior worlds the reading flips; in one world (MIXED by construction) the
+                      # world's whole-claim verdict itself
+                      "flips": v["name"] != BASELINE and len(base) > 0 and (
+                          r != base_reading if len(part) > 1 or len(base) > 1 else
+                          part["whole_claim"].iloc[0] != base["whole_claim"].iloc[0]),
                       "predictions_that_change": "; ".join(differing)})
     return pd.DataFrame(table)
 
@@ -473,6 +478,13 @@ def _evidence(report: Report, spec: Predictions, rows: pd.DataFrame, table: pd.D
         f"contradicted share's upper bound below {pct(spec.contradicted_bar, 0)}; REFUTED if the contradicted "
         f"share's lower bound is above {pct(spec.refuted_bar, 0)}; else MIXED).")
     seeds = int(tagged["cell_seed"].nunique()) if len(tagged) else 0
+    n_worlds = int(tagged["world"].nunique()) if len(tagged) else 0
+    if n_worlds < spec.min_worlds:
+        report.add(f"Worlds: {n_worlds}, fewer than the file's {spec.min_worlds} per prior "
+                   "(`test.unit_of_analysis`): the shares of worlds are wider than designed, and a run at this size "
+                   "is a cut to log in the file's `deviations` before its numbers are reported"
+                   + (" (a single world: its reading over worlds cannot be SUPPORTED or REFUTED)."
+                      if n_worlds == 1 else "."))
     if seeds != spec.seeds_per_world:
         report.add(f"Seeds per cell: {seeds}, not the file's {spec.seeds_per_world} (`test.seeds_per_world`): "
                    "tests have less power than designed, and a run at this size is a deviation to log in the "

@@ -103,6 +103,8 @@ class Predictions:
     holds_bar: float
     contradicted_bar: float
     refuted_bar: float
+    #: worlds per prior the file asks for (``test.unit_of_analysis``): fewer is a cut to log
+    min_worlds: int = 500
     tiers: dict[str, list[str]] = field(default_factory=dict)
 
     def by_id(self, pid: str) -> Prediction:
@@ -198,6 +200,7 @@ def load_predictions(path: str | Path = PREDICTIONS_FILE) -> Predictions:
         holds_bar=_number_in(over, r"holds in at least (\d+)% of worlds", "summary.over_worlds.reading", path) / 100,
         contradicted_bar=_number_in(over, r"fewer than (\d+)%", "summary.over_worlds.reading", path) / 100,
         refuted_bar=_number_in(over, r"lower 95% bound above ([0-9.]+)", "summary.over_worlds.reading", path),
+        min_worlds=int(_number_in(test["unit_of_analysis"], r"at least (\d+) worlds", "test.unit_of_analysis", path)),
         tiers={t: [str(i) for i in whole[t]] for t in ("core", "claim", "consistency")},
     )
 
@@ -253,14 +256,20 @@ def column(frame: pd.DataFrame, outcome: str) -> pd.Series:
     """The per-seed values of the file's ``outcome`` in one cell (NaN where undefined)."""
     if outcome in RATIO_OUTCOMES:
         num, den = RATIO_OUTCOMES[outcome]
-        if num not in frame or den not in frame:
-            return pd.Series(np.nan, index=frame.index)
+        _require(frame, num, outcome)
+        _require(frame, den, outcome)
         d = frame[den].astype(float)
-        return (frame[num].astype(float) / d.where(d > 0)).clip(upper=1.0)
+        return frame[num].astype(float) / d.where(d > 0)
     name = OUTCOME_COLUMNS.get(outcome, outcome)
-    if name not in frame:
-        return pd.Series(np.nan, index=frame.index)
+    _require(frame, name, outcome)
     return frame[name].astype(float)
+
+
+def _require(frame: pd.DataFrame, name: str, outcome: str) -> None:
+    """A column the file's outcome needs must be in the runs' table: a renamed model column must stop the
+    analysis, not quietly make a prediction untestable (NaN values in some seeds are fine)."""
+    if name not in frame:
+        raise PredictionsError(f"the runs have no column {name!r} for the predictions' outcome {outcome!r}")
 
 
 def _cell(world: Mapping, block: str, arm: str) -> pd.DataFrame | None:
@@ -559,11 +568,13 @@ def decide_world(world: Mapping, spec: Predictions, *, boot: int = 0) -> dict[st
 def whole_claim(decisions: Mapping[str, Decision], spec: Predictions, tiers=("core", "claim", "consistency")) -> str:
     """The world's verdict on the claim (``summary.whole_claim.rule``) over the given tiers."""
     ids = [i for t in tiers for i in spec.tiers[t]]
-    if any(decisions[i].verdict == UNTESTABLE for i in spec.tiers["core"] if i in ids):
-        return UNTESTABLE
     counted = [decisions[i].verdict for i in ids if decisions[i].verdict != UNTESTABLE]
+    # a contradiction decides first: K-1 is untestable exactly where EB-1 is contradicted, and the file's
+    # k rule says the claim then fails through EB-1 (an untestable core prediction must not hide it)
     if any(v == CONTRADICTED for v in counted):
         return CONTRADICTED
+    if any(decisions[i].verdict == UNTESTABLE for i in spec.tiers["core"] if i in ids):
+        return UNTESTABLE
     if counted and all(v == HOLDS for v in counted):
         return HOLDS
     return INCONCLUSIVE

@@ -78,7 +78,7 @@ def claim_world(seed: int = 0, label_gain: float = 0.0, signal_gain: float = 0.0
     world = {}
     for block, level in LEVELS.items():
         common = dict(certified_violations_committed=5.0, certified_violations_found_inspections=2.0,
-                      certified_violations_found_audits=0.5, certified_hidden_fee_share=0.4,
+                      certified_violation_records_found_audits=0.5, certified_hidden_fee_share=0.4,
                       mean_fee_months_unlabelled=level.get("mean_fee_months", 1.0),
                       debt_bondage_share_unlabelled=level.get("debt_bondage_share", 0.01))
         arms = {"none": {}, "real": {"fee_free_share": level["fee_free_share"] + label_gain,
@@ -217,7 +217,8 @@ def test_the_k_rule_is_untestable_when_the_state_does_nothing():
     world[("enforced_ban", "none")]["fee_free_share"] = world[("no_rule", "none")]["fee_free_share"] + 0.05
     decisions = decide_world(world, SPEC)
     assert decisions["EB-1"].verdict == CONTRADICTED and decisions["K-1"].verdict == UNTESTABLE
-    assert whole_claim(decisions, SPEC) == UNTESTABLE  # a core prediction untestable
+    # the claim fails through EB-1 (the k rule's own words); K-1's being untestable does not hide that
+    assert whole_claim(decisions, SPEC) == CONTRADICTED
 
 
 def test_a_world_where_the_claim_holds():
@@ -393,3 +394,22 @@ def test_discovery_with_the_labels_effect_as_the_case_runs_each_world_without_th
     info = json.loads((out / "discovery.json").read_text())
     assert info["case"] == "delta_label" and info["cases"] == int((worlds["delta_label"] > info["threshold"]).sum())
     assert "(cases: delta_label)" in (out / "report.md").read_text().splitlines()[0]
+
+
+def test_a_column_the_predictions_need_that_the_runs_lack_stops_the_analysis():
+    """A renamed model column must not quietly make a prediction untestable (and the claim hold without it)."""
+    world = {key: frame.drop(columns=["certified_violation_records_found_audits"], errors="ignore")
+             for key, frame in claim_world().items()}
+    with pytest.raises(PredictionsError, match="certified_violation_records_found_audits"):
+        decide_world(world, SPEC)
+
+
+def test_in_a_single_world_a_robustness_row_flips_on_the_whole_claim_itself():
+    from experiments.claim import BASELINE, robustness_table
+
+    rows = pd.DataFrame([{"variant": BASELINE, "world": 0, "whole_claim": HOLDS},
+                         {"variant": "entry_off", "world": 0, "whole_claim": CONTRADICTED},
+                         {"variant": "horizon", "world": 0, "whole_claim": HOLDS}])
+    variants = [{"name": BASELINE}, {"name": "entry_off"}, {"name": "horizon"}]
+    table = robustness_table(rows, SPEC, variants).set_index("variant")
+    assert table.loc["entry_off", "flips"] and not table.loc["horizon", "flips"]
