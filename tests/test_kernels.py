@@ -713,7 +713,9 @@ def reference_advance(scheme) -> dict:
         model.regulator.refer(withdrawn)
     return {"audits": int(len(ready) + len(due)), "labels_withdrawn": int(len(withdrawn)),
             "violations_detected_audit": int(len(withdrawn)), "audit_failures_initial": int(len(failed)),
-            "certified_violations_found_audits": int(len(withdrawn))}
+            "certified_violations_found_audits": int(len(withdrawn)),
+            # (not a kernel's: the count of the records behind the withdrawals, as the scheme makes it)
+            "certified_violation_records_found_audits": scheme._records_behind(withdrawn)}
 
 
 def reference_update_prices(model: RecruitmentModel) -> None:
