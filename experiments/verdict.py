@@ -209,31 +209,20 @@ def load_predictions(path: str | Path = PREDICTIONS_FILE) -> Predictions:
 
 
 def bounds(values: np.ndarray, alpha: float) -> tuple[float, float, float, int]:
-    """Mean of ``values`` (NaN left out) and its one-sided ``1 - alpha`` Student-t bounds: (mean, lo, hi, n)."""
-    from scipy.stats import t as student
+    """Mean of ``values`` (NaN left out) and its one-sided ``1 - alpha`` Student-t bounds: (mean, lo, hi, n):
+    the two-sided ``1 - 2 alpha`` interval of :func:`sim.plots.bands.mean_ci`."""
+    from sim.plots.bands import mean_ci
 
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n
-    half = float(student.ppf(1 - alpha, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+    return mean_ci(values, 1 - 2 * alpha)
 
 
 def bootstrap_bounds(values: np.ndarray, alpha: float, n_boot: int, seed: int) -> tuple[float, float]:
-    """One-sided ``1 - alpha`` percentile-bootstrap bounds of the mean (the file's inference check)."""
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    if len(x) < 2:
-        return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    lo, hi = np.percentile(means, [100 * alpha, 100 * (1 - alpha)])
-    return float(lo), float(hi)
+    """One-sided ``1 - alpha`` percentile-bootstrap bounds of the mean (the file's inference check): the
+    two-sided ``1 - 2 alpha`` interval of :func:`experiments.statistics.bootstrap_mean_ci`."""
+    from experiments.statistics import bootstrap_mean_ci
+
+    _, lo, hi, _ = bootstrap_mean_ci(values, 1 - 2 * alpha, n_boot, seed)
+    return lo, hi
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
