@@ -433,12 +433,20 @@ def run_abc(*, prior: str, factors: Sequence[Factor], corridors: Sequence[Corrid
             stale.unlink(missing_ok=True)
         sig_path.write_text(json.dumps(signature, indent=1))
         abc.new(url, {k: float(v) for k, v in targets.items()})
-    if done < budget.generations:
+    if done and _finished(abc.history, budget):
+        say(f"prior {prior}: already finished ({db})")
+        history = abc.history
+    else:
         history = abc.run(minimum_epsilon=budget.min_epsilon, max_nr_populations=budget.generations - done,
                           max_total_nr_simulations=budget.simulations)
-    else:
-        history = abc.history
     return _particles(history, factors, prior), _statistics(history, evaluator)
+
+
+def _finished(history, budget: Budget) -> bool:
+    """Whether a stored run already met a stopping rule (so a rerun adds no generation, as an uninterrupted run would not)."""
+    epsilon = float(history.get_all_populations().set_index("t").loc[history.max_t, "epsilon"])
+    return (history.max_t + 1 >= budget.generations or epsilon <= budget.min_epsilon
+            or int(history.total_nr_simulations) >= budget.simulations)
 
 
 def _particles(history, factors: Sequence[Factor], prior: str) -> pd.DataFrame:

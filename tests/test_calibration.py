@@ -134,6 +134,23 @@ def test_an_interrupted_calibration_resumes_to_the_uninterrupted_result(tmp_path
         (tmp_path / "whole" / "calibration.json").read_text())["priors"]["default"]["runs_this_session"]
 
 
+@pytest.mark.slow  # (about 20 s)
+def test_a_finished_calibration_rerun_adds_no_generation(tmp_path):
+    """A prior that met its tolerance is not run further when the command is rerun (as after a crash in a later prior)."""
+    budget = Budget(population=6, generations=3, simulations=200, seeds=1, min_epsilon=1e9)
+
+    def run():
+        return calibrate.calibrate(priors=["default"], budgets={"default": budget}, jobs=1, out_dir=tmp_path,
+                                   quick=True)
+
+    first = run()
+    before = pd.read_parquet(tmp_path / "posterior.parquet")
+    assert before["generation"].max() == 0 and first["priors"]["default"]["runs_this_session"] > 0
+    again = run()
+    assert again["priors"]["default"]["runs_this_session"] == 0
+    pd.testing.assert_frame_equal(before, pd.read_parquet(tmp_path / "posterior.parquet"))
+
+
 def test_the_command_refuses_an_unknown_prior():
     with pytest.raises(SystemExit) as exc:
         calibrate.main(["--priors", "default,flat", "--quick"])
