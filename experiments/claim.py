@@ -46,6 +46,7 @@ from experiments.report import Report, markdown_table, num, pct, write_csv
 from experiments.verdict import (
     CONTRADICTED,
     EXCEPTION,
+    EXCEPTION_READINGS,
     EXCEPTION_STATE,
     HOLDS,
     PREDICTIONS_FILE,
@@ -53,10 +54,13 @@ from experiments.verdict import (
     Predictions,
     decide_world,
     delta_state,
+    exception_reading,
     k_ratio_interval,
     load_predictions,
     noise_floor_gate,
     over_worlds,
+    pilot_power,
+    practically_relevant,
     reading,
     settled,
     world_row,
@@ -272,6 +276,8 @@ def decide_all(tagged: pd.DataFrame, spec: Predictions, boot: int) -> tuple[pd.D
         row = {"variant": variant, "world": w, **world_row(decisions, spec)}
         row["noise_floor"] = noise_floor_gate(world, spec)
         row["settled"] = settled(world, spec)
+        row["exception_reading"] = exception_reading(decisions)
+        row["EX-1_practically_relevant"] = practically_relevant(decisions["EX-1"], spec.by_id("EX-1"))
         row["k_ratio"], row["k_ratio_lo"], row["k_ratio_hi"] = k_ratio_interval(k_pred, world, max(boot, 200), 12345)
         row.update(informative_margins(world, spec))
         rows.append(row)
@@ -364,6 +370,10 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     main_rows = rows[rows["variant"] == BASELINE]
     table = over_worlds(main_rows, spec)
     write_csv(table, out / "summary.csv")
+    settled_table = over_worlds(main_rows[main_rows["settled"].astype(bool)], spec) if len(main_rows) else table
+    write_csv(settled_table, out / "summary_settled_worlds.csv")
+    main_worlds = [world for (variant, _), (world, _) in sorted(kept.items()) if variant == BASELINE]
+    pilot = pilot_power(main_worlds, spec, n=int(tagged["cell_seed"].nunique()) if len(tagged) else 0)
     variants = read_variants(part)[:1 + QUICK_VARIANTS] if ctx.quick else read_variants(part)
     robust = robustness_table(rows, spec, variants) if part != "main" else pd.DataFrame()
     if part != "main":
@@ -383,10 +393,52 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     report = ClaimReport(ctx, TITLE + ("" if part == "main" else f" ({part})"), answer_paragraph(main_rows, table, spec,
                                                                                             part, robust))
     _evidence(report, spec, main_rows, table, long, tagged, params, robust, part, ctx)
+    _exception_and_power(report, spec, main_rows, settled_table, pilot)
+    _deviations(report, spec)
     return report.write(tagged)
 
 
 # --------------------------------------------------------------------------- the report's words
+
+
+def _exception_and_power(report: Report, spec: Predictions, rows: pd.DataFrame, settled_table: pd.DataFrame,
+                         pilot: dict) -> None:
+    """The file's readings beside the whole claim: settled worlds apart, the exception's four readings, and
+    the internal pilot's power (``summary.whole_claim.exception_reading``, ``validity_gates.settled``,
+    ``test.power.pilot``)."""
+    n = len(rows)
+    if n:
+        n_settled = int(rows["settled"].astype(bool).sum())
+        whole = settled_table.set_index("prediction").loc["whole_claim"] if n_settled else None
+        report.section(
+            "Settled worlds counted apart",
+            f"{n_settled} of {n} worlds are settled (the no-rule, no-label drift of fee-free share "
+            "and mean fee inside their margins). "
+            + (f"Over those alone the whole claim holds in {_fmt_share(whole, HOLDS)} and is contradicted in "
+               f"{_fmt_share(whole, CONTRADICTED)} (reading {whole['reading']}); per prediction in "
+               "`summary_settled_worlds.csv`." if whole is not None else "There are none to count apart."))
+    if n:
+        counts = rows["exception_reading"].value_counts()
+        relevant = rows["EX-1_practically_relevant"].dropna().astype(bool)
+        report.section(
+            "The article's exception, read beside the claim",
+            markdown_table(pd.DataFrame([{"reading": text, "worlds": int(counts.get(key, 0)),
+                                          "share": pct(counts.get(key, 0) / n, 0)}
+                                         for key, text in EXCEPTION_READINGS.items()])),
+            f"Where EX-1 holds, its lower bound also exceeds the practical margin in {int(relevant.sum())} of "
+            f"{int((rows['EX-1'] == HOLDS).sum())} worlds (`EX-1.also_report`).")
+    if pilot["tests"]:
+        shown = pd.DataFrame([{"prediction": t["id"], "SD of per-seed differences": num(t["sd"]),
+                               "margin": num(t["margin"]), "power": pct(t["power"], 0)} for t in pilot["tests"]])
+        report.section(
+            "Power: the internal pilot",
+            f"The first {pilot['worlds']} world(s) estimate the spread of each equivalence test the whole claim's "
+            "power was planned for (`test.power.pilot`; spreads only, never means).",
+            markdown_table(shown),
+            f"Joint power at the seeds run (if the tests were independent): {pct(pilot['joint_power'], 0)}; the "
+            f"file's rule asks for {pilot['seeds_needed']} seeds a world for a joint power of 80%"
+            + ("; a run with fewer seeds is a deviation to log." if pilot["seeds_needed"] > pilot["seeds"]
+               else "."))
 
 
 class ClaimReport(Report):
@@ -556,6 +608,10 @@ def _evidence(report: Report, spec: Predictions, rows: pd.DataFrame, table: pd.D
             frame = pd.read_csv(path)
             report.section(f"{other.capitalize()} (from `{other}/`)", markdown_table(frame.fillna("")),
                            f"From the `--part {other}` run; its own report is `{other}/report.md`.")
+
+
+def _deviations(report: Report, spec: Predictions) -> None:
+    """The report's last section: every logged change to the predictions file."""
     report.section("Deviations from the pre-registered predictions",
                    *([f"- {d.get('date')}: {d.get('what')} (why: {d.get('why')})" for d in spec.deviations]
                      or ["None: the predictions file is as committed."]))

@@ -29,7 +29,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -415,10 +415,26 @@ def decide(pred: Prediction, world: Mapping, spec: Predictions, *, boot: int = 0
         blo, bhi = bootstrap_bounds(x, spec.alpha, boot, BOOT_SEED)
         out.method_sensitive = decide_bounds(pred.relation, blo, bhi, pred) != verdict
     if verdict == HOLDS and pred.margin is not None:
-        clean = x[~np.isnan(x)]
-        out.split = bool(np.mean(np.abs(clean) > pred.margin) > spec.split_share) if pred.relation == \
-            "equivalent_to_zero" else False
+        out.split = split_across_seeds(x, pred.relation, pred.margin, spec.split_share)
     return out
+
+
+#: Per relation with a margin: which per-seed values lie on the prediction's wrong side of it.
+BEYOND_MARGIN = {
+    "equivalent_to_zero": lambda x, m: np.abs(x) > m,
+    "less_or_equal_zero": lambda x, m: x > m,
+    "greater_or_equal_zero": lambda x, m: x < -m,
+    "at_least_as_good_as": lambda x, m: x < -m,
+    "greater_or_equal_outcome": lambda x, m: x < -m,
+}
+
+
+def split_across_seeds(x: np.ndarray, relation: str, margin: float, share: float) -> bool:
+    """``test.distribution_over_seeds``: more than ``share`` of the seeds lie beyond the margin on the side the
+    prediction rules out (so a prediction holding on the mean hides seeds that go against it)."""
+    beyond = BEYOND_MARGIN.get(relation)
+    clean = x[~np.isnan(x)]
+    return bool(beyond is not None and len(clean) and np.mean(beyond(clean, margin)) > share)
 
 
 def decide_small_and_not_growing(pred: Prediction, world: Mapping, spec: Predictions, noise_gate: str) -> Decision:
@@ -578,6 +594,92 @@ def world_row(decisions: Mapping[str, Decision], spec: Predictions) -> dict[str,
     row["untestable_left_out"] = sum(decisions[i].verdict == UNTESTABLE for i in spec.whole_claim_ids()
                                      if i not in spec.tiers["core"])
     return row
+
+
+#: ``summary.whole_claim.exception_reading``: the exception read next to the whole claim, one reading per world.
+EXCEPTION_READINGS = {
+    "claim_with_exception": "EX-1 and EX-2 hold: the claim holds, including its own exception",
+    "label_no_help": "EX-1 fails: the label does not help even where the article says it might",
+    "label_competes": "EX-1 holds and EX-2 is contradicted: the label competes with the state where social "
+                      "partners gatekeep (against the claim)",
+    "undecided": "none of the three: EX-1 or EX-2 inconclusive or untestable",
+}
+
+
+def exception_reading(decisions: Mapping[str, Decision]) -> str:
+    """Which of the file's readings of the exception one world gives (a key of :data:`EXCEPTION_READINGS`).
+
+    "EX-1 fails" is read as contradicted (the label's effect is at most 0), not as a failure to show it.
+    """
+    ex1, ex2 = decisions["EX-1"].verdict, decisions["EX-2"].verdict
+    if ex1 == CONTRADICTED:
+        return "label_no_help"
+    if ex1 == HOLDS and ex2 == HOLDS:
+        return "claim_with_exception"
+    if ex1 == HOLDS and ex2 == CONTRADICTED:
+        return "label_competes"
+    return "undecided"
+
+
+def practically_relevant(decision: Decision, pred: Prediction) -> bool | None:
+    """A prediction's ``also_report`` of a practical margin: does the lower bound also exceed it (EX-1: the
+    label's effect is not only above 0 but above the equivalence margin)? None where the file asks nothing."""
+    text = pred.get("also_report")
+    if not text or pred.relation != "greater_than_zero":
+        return None
+    margin = _number_in(text, r"exceeds the ([0-9.]+) margin", f"{pred.id}.also_report", Path(pred.id))
+    return bool(decision.verdict != UNTESTABLE and decision.lo > margin)
+
+
+# --------------------------------------------------------------------------- power: the internal pilot
+
+
+def conjunction_tests(spec: Predictions) -> list[Prediction]:
+    """The equivalence tests with real noise that ``test.power.conjunction`` plans the seeds for: Δlabel and
+    Δaudit on fee-free share and mean fee under no rule, Δlabel on both under the ban on paper."""
+    wanted = {("no_rule", "delta_label"), ("no_rule", "delta_audit"), ("ban_on_paper", "delta_label")}
+    return [p for p in spec.predictions
+            if p.relation == "equivalent_to_zero" and (p.block, p.contrast) in wanted
+            and p.outcome in ("fee_free_share", "mean_fee_months") and p.tier in ("core", "claim")]
+
+
+def tost_power(n: int, sd: float, margin: float, alpha: float) -> float:
+    """Power of a paired TOST with ``n`` seeds when the true difference is 0: 2 Phi(m sqrt(n) / sd - z) - 1."""
+    from scipy.stats import norm
+
+    if not sd > 0:
+        return 1.0
+    return max(0.0, 2 * float(norm.cdf(margin * math.sqrt(n) / sd - norm.ppf(1 - alpha))) - 1)
+
+
+def pilot_power(worlds: Sequence[Mapping], spec: Predictions, n: int, first: int = 20) -> dict[str, Any]:
+    """``test.power.pilot``: the first ``first`` worlds estimate each conjunction test's SD of per-seed
+    differences (pooled over worlds: the root of the mean variance; never their means), and from it the
+    joint power at ``n`` seeds and the seeds the file's rule asks for: the fewest with a joint power of at
+    least 0.80, never below the file's single-test floor (48).
+
+    Returns ``{"tests": [{id, sd, margin, power}], "joint_power", "seeds_needed", "worlds", "seeds"}``.
+    """
+    floor = int(_number_in(spec.data["test"]["power"]["pilot"], r"never below (\d+)", "test.power.pilot",
+                           spec.path))
+    tests = []
+    for pred in conjunction_tests(spec):
+        variances = []
+        for world in list(worlds)[:first]:
+            values = contrast_values(pred, world)
+            if values is not None and values.notna().sum() >= 2:
+                variances.append(float(values.var(ddof=1)))
+        sd = math.sqrt(float(np.mean(variances))) if variances else math.nan
+        tests.append({"id": pred.id, "sd": sd, "margin": float(pred.margin),
+                      "power": tost_power(n, sd, float(pred.margin), spec.alpha) if variances else math.nan})
+    joint = float(np.prod([t["power"] for t in tests])) if tests else math.nan
+    needed = floor
+    if tests and not math.isnan(joint):
+        while needed < 100_000 and np.prod([tost_power(needed, t["sd"], t["margin"], spec.alpha)
+                                            for t in tests]) < 0.80:
+            needed += 1
+    return {"tests": tests, "joint_power": joint, "seeds_needed": needed if tests else None,
+            "worlds": min(first, len(worlds)), "seeds": n}
 
 
 # --------------------------------------------------------------------------- over worlds

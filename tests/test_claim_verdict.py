@@ -30,9 +30,12 @@ from experiments.verdict import (
     PredictionsError,
     decide,
     decide_world,
+    exception_reading,
     load_predictions,
     noise_floor_gate,
     over_worlds,
+    pilot_power,
+    practically_relevant,
     reading,
     whole_claim,
     wilson,
@@ -176,6 +179,63 @@ def test_a_bimodal_spread_holds_on_the_mean_but_is_flagged_split_across_seeds():
     d = decide(SPEC.by_id("NR-2"), world, SPEC)
     assert d.verdict == HOLDS and d.split
     assert not decide(SPEC.by_id("NR-2"), claim_world(), SPEC).split
+
+
+def test_a_one_sided_prediction_is_flagged_split_when_many_seeds_go_the_wrong_way():
+    """ES-2 (the label does not raise enforcement by more than 2 points) holding on the mean while a quarter
+    of the seeds have the label lowering it far and a quarter raising it beyond the margin."""
+    world = claim_world()
+    swing = np.zeros(SEEDS)
+    swing[:20], swing[20:40] = 0.05, -0.09
+    world[("endogenous_state", "real")]["enforcement_strength"] = (
+        world[("endogenous_state", "none")]["enforcement_strength"] + swing)
+    d = decide(SPEC.by_id("ES-2"), world, SPEC)
+    assert d.verdict == HOLDS and d.split
+    assert not decide(SPEC.by_id("ES-2"), claim_world(), SPEC).split
+
+
+@pytest.mark.parametrize(("ex_gain", "ex_state", "expected"), [
+    (0.04, None, "claim_with_exception"),        # the label helps a little; the ban does far more
+    (-0.01, None, "label_no_help"),              # the label does not help even here
+    (0.40, 0.45, "label_competes"),              # the label does nearly what the ban does
+])
+def test_the_exception_reading(ex_gain, ex_state, expected):
+    world = claim_world()
+    world[(EXCEPTION, "real")]["fee_free_share"] = world[(EXCEPTION, "none")]["fee_free_share"] + ex_gain
+    if ex_state is not None:
+        world[("exception_enforced_ban", "none")]["fee_free_share"] = (
+            world[(EXCEPTION, "none")]["fee_free_share"] + ex_state)
+    decisions = decide_world(world, SPEC)
+    assert exception_reading(decisions) == expected
+
+
+def test_ex1_also_reports_whether_its_effect_passes_the_practical_margin():
+    small, large = claim_world(), claim_world()
+    small[(EXCEPTION, "real")]["fee_free_share"] = small[(EXCEPTION, "none")]["fee_free_share"] + 0.01
+    large[(EXCEPTION, "real")]["fee_free_share"] = large[(EXCEPTION, "none")]["fee_free_share"] + 0.05
+    ex1 = SPEC.by_id("EX-1")
+    d_small, d_large = decide(ex1, small, SPEC), decide(ex1, large, SPEC)
+    assert d_small.verdict == HOLDS and practically_relevant(d_small, ex1) is False
+    assert d_large.verdict == HOLDS and practically_relevant(d_large, ex1) is True
+    assert practically_relevant(d_small, SPEC.by_id("NR-2")) is None
+
+
+def test_the_pilot_raises_the_seeds_when_the_spread_is_larger_than_planned():
+    quiet = [claim_world(seed=i) for i in range(3)]
+    assert pilot_power(quiet, SPEC, n=80)["joint_power"] > 0.99
+    assert pilot_power(quiet, SPEC, n=80)["seeds_needed"] == 48  # never below the single-test floor
+    noisy = []
+    for i in range(3):
+        world = claim_world(seed=i)
+        rng = np.random.default_rng(i)
+        for block in ("no_rule", "ban_on_paper"):
+            world[(block, "real")]["fee_free_share"] += rng.normal(0, 0.1, SEEDS)
+        noisy.append(world)
+    out = pilot_power(noisy, SPEC, n=80)
+    assert {t["id"] for t in out["tests"]} >= {"NR-2", "NR-6", "BP-3"} and len(out["tests"]) == 6
+    assert out["joint_power"] < 0.8 and out["seeds_needed"] > 80
+    sd = next(t["sd"] for t in out["tests"] if t["id"] == "NR-2")
+    assert 0.08 < sd < 0.12
 
 
 def test_a_bimodal_label_share_is_not_small():

@@ -103,8 +103,10 @@ def test_experiment_runs_end_to_end_in_its_quick_version(name, tmp_path):
         assert first[4].startswith("In short: the runs ")
         for section in ("## Share of worlds per verdict", "## Controls and checks",
                         "## Within a world: the distribution over seeds", "## Where the claim does not hold",
-                        "## Deviations from the pre-registered predictions"):
+                        "## Settled worlds counted apart", "## The article's exception, read beside the claim",
+                        "## Power: the internal pilot", "## Deviations from the pre-registered predictions"):
             assert section in report
+        assert report.rindex("## Deviations") > report.rindex("## Power: the internal pilot")
 
 
 def test_an_unknown_experiment_exits_2(tmp_path):
