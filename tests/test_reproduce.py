@@ -74,3 +74,32 @@ def test_more_posterior_worlds_keep_the_first_ones():
     frame = pd.DataFrame({"prior": "default", "generation": 2, "weight": rng.random(40),
                           "market.switch_confidence": rng.random(40)})
     assert worlds_from_frame(frame, 10) == worlds_from_frame(frame, 35)[:10]
+
+
+def test_rewritten_reports_do_not_make_the_code_dirty_but_the_posterior_and_code_do(tmp_path):
+    """Reports rerun one after another must all name a clean commit; a changed input or code must not."""
+    import subprocess
+
+    from sim.runs.files import git_state
+
+    def sh(*args):
+        subprocess.run(args, cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "sim").mkdir()
+    (tmp_path / "results" / "claim").mkdir(parents=True)
+    (tmp_path / "results" / "calibration").mkdir()
+    for name in ("sim/model.py", "results/claim/report.md", "results/calibration/posterior.parquet"):
+        (tmp_path / name).write_text("v1\n")
+    sh("git", "init", "-q")
+    sh("git", "-c", "user.email=t@t", "-c", "user.name=t", "add", ".")
+    sh("git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "one")
+    assert git_state(tmp_path)["dirty"] is False
+    (tmp_path / "results/claim/report.md").write_text("v2\n")
+    (tmp_path / "results/claim/figures").mkdir()
+    (tmp_path / "results/claim/figures/a.png").write_text("x")
+    assert git_state(tmp_path)["dirty"] is False
+    (tmp_path / "results/calibration/posterior.parquet").write_text("v2\n")
+    assert git_state(tmp_path)["dirty"] is True
+    sh("git", "checkout", "-q", "results/calibration/posterior.parquet")
+    (tmp_path / "sim/model.py").write_text("v2\n")
+    assert git_state(tmp_path)["dirty"] is True

@@ -179,7 +179,10 @@ def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
 
     ``commit`` is ``None`` when the package is not run from a git checkout
     (e.g. installed from a wheel) or the repository has no commit yet.
-    ``dirty`` counts modified and untracked files that git does not ignore.
+    ``dirty`` counts modified and untracked files that git does not ignore,
+    except the outputs under ``results/`` (the reports a rerun rewrites one
+    after another: the first would mark every later one dirty); the one
+    input there, the calibration's posterior, still counts.
     """
     def git(*args: str) -> str | None:
         try:
@@ -194,7 +197,21 @@ def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
         return {"commit": None, "dirty": None}
     commit = git("rev-parse", "--verify", "-q", "HEAD")
     status = git("status", "--porcelain")
-    return {"commit": commit or None, "dirty": None if status is None else bool(status)}
+    if status is None:
+        return {"commit": commit or None, "dirty": None}
+    # "XY path" per line (the first line's leading blank is stripped with the output's)
+    changed = [line.split(maxsplit=1)[-1].strip('"') for line in status.splitlines() if line.strip()]
+    return {"commit": commit or None, "dirty": any(counts_as_code(path) for path in changed)}
+
+
+#: Files under ``results/`` that runs read (so a change to them is a change to what produced a report).
+RESULT_INPUTS = ("results/calibration/posterior.parquet",)
+
+
+def counts_as_code(path: str) -> bool:
+    """Whether a changed path (relative to the repository) makes a report's code "uncommitted"."""
+    path = path.split(" -> ")[-1]  # a rename: its new name
+    return not path.startswith("results/") or path in RESULT_INPUTS
 
 
 def utc_now() -> _dt.datetime:
