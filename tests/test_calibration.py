@@ -8,7 +8,6 @@ and the corridors at full size. docs/VALIDATION.md, section 2.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +22,11 @@ from sim.runs.posterior import COLUMNS, PosteriorError, posterior_worlds, read_p
 PAKISTAN = "corridor_pakistan_saudi"
 
 
-def _synthetic(factors, truth: dict, corridors, seeds, world) -> dict:
-    """Targets made by the model itself at ``truth``: each corridor's mean fee over ``seeds``."""
-    out = {}
-    for c in corridors:
-        base = batch.base_overrides([f"scenario={c.scenario}"])
-        points = [{**base, **world, **truth, "seed": s} for s in seeds]
-        frame = batch.evaluate(points, outcomes=("mean_fee_months",), jobs=1, progress=False)
-        out[c.scenario] = float(frame["mean_fee_months"].mean())
-    return out
-
-
 def test_abc_recovers_a_known_parameter_from_data_made_by_the_model(tmp_path):
     """The market's slack sets the fee: ABC on the model's own output must find the value that made it."""
     factor = by_key(FITTED)["market.jobs_per_employer"]
     truth = {factor.key: 30}
-    targets = _synthetic([factor], truth, [Corridor(PAKISTAN, 0, 1, "")], range(900, 904), batch.QUICK_WORLD)
+    targets = calibrate.synthetic_targets([factor], truth, [Corridor(PAKISTAN, 0, 1, "")], range(900, 904), batch.QUICK_WORLD)
     corridor = Corridor(PAKISTAN, targets[PAKISTAN], 0.3, "synthetic", seeds=2)
     frame, stats = calibrate.run_abc(prior="default", factors=[factor], corridors=[corridor], targets=targets,
                                      budget=Budget(population=16, generations=3, simulations=160, seeds=2,
@@ -72,6 +60,10 @@ def _run_quick(out: Path, generations: int, **kw) -> dict:
 
 def test_posterior_file_schema_report_and_worlds(tmp_path):
     out = tmp_path / "cal"
+    assert calibrate.main(["--recovery", "--quick", "--jobs", "1", "--out", str(out)]) == 0
+    recovery = pd.read_csv(out / "recovery.csv")
+    assert list(recovery["parameter"]) == [f.key for f in FITTED] and recovery["covered"].dtype == bool
+    assert (recovery["q05"] <= recovery["q95"]).all()
     result = _run_quick(out, 2)
     posterior = read_posterior(out / "posterior.parquet")
     assert list(posterior.columns) == [*COLUMNS, *[f.key for f in FITTED]]
@@ -90,7 +82,8 @@ def test_posterior_file_schema_report_and_worlds(tmp_path):
         assert 0 <= check["coverage"] <= 1 and check["q05"] <= check["q95"]
     report = (out / "report.md").read_text()
     for needle in ("## What the data identify", "## Sensitivity to the prior", "## Posterior predictive checks",
-                   "## Checks not used for fitting", "ESS", "(quick run: numbers mean nothing)"):
+                   "## Checks not used for fitting", "## Recovery of known parameters", "ESS",
+                   "(quick run: numbers mean nothing)"):
         assert needle in report, needle
     worlds = posterior_worlds(5, path=out / "posterior.parquet", prior="log")
     assert len(worlds) == 5 and set(worlds[0]) == {f.key for f in FITTED}
@@ -160,21 +153,11 @@ def test_the_command_refuses_an_unknown_prior():
 @pytest.mark.slow
 def test_abc_covers_the_true_values_of_every_fitted_parameter_at_about_the_nominal_rate(tmp_path):
     """Five worlds drawn from the prior made synthetic targets; the 90% intervals must cover the truth in
-    at least 70% of the 55 (parameter, world) pairs (nominal 90%; ABC's intervals are if anything too wide)."""
-    rng = np.random.default_rng(7)
-    covered = []
-    for i in range(5):
-        truth = {f.key: f.value(rng.uniform(*f.unit_bounds())) for f in FITTED}
-        targets = _synthetic(FITTED, truth, CORRIDORS, range(700, 703), batch.QUICK_WORLD)
-        corridors = [replace(c, target=targets[c.scenario]) for c in CORRIDORS]
-        frame, _ = calibrate.run_abc(prior="default", factors=FITTED, corridors=corridors, targets=targets,
-                                     budget=Budget(population=40, generations=4, simulations=400, seeds=2),
-                                     world=batch.QUICK_WORLD, store=tmp_path / "runs", db=tmp_path / f"abc{i}.db",
-                                     jobs=None)
-        table = calibrate.contraction(frame, FITTED)
-        for _, row in table.iterrows():
-            covered.append(row["q05"] - 1e-9 <= truth[row["parameter"]] <= row["q95"] + 1e-9)
-    assert np.mean(covered) >= 0.7, np.mean(covered)
+    at least 70% of the 55 (parameter, world) pairs (nominal 90%; ABC's intervals are if anything too wide).
+    The same check, run by `recruitsim-calibrate --recovery`, is in the calibration report."""
+    table = calibrate.recovery_check(tmp_path / "runs")
+    assert len(table) == 5 * len(FITTED) and set(table["parameter"]) == {f.key for f in FITTED}
+    assert table["covered"].mean() >= 0.7, table
 
 
 @pytest.mark.slow
