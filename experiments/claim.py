@@ -390,8 +390,14 @@ def analyse(collected: Collected, ctx: Context) -> Path:
     if part == "boundary" and not robust.empty:
         boundary_figure(robust, figures / "boundary")
 
-    report = ClaimReport(ctx, TITLE + ("" if part == "main" else f" ({part})"), answer_paragraph(main_rows, table, spec,
-                                                                                            part, robust))
+    posterior = posterior_readings(ctx.out_dir) if part == "main" and not getattr(ctx, "worlds", None) else \
+        pd.DataFrame()
+    answer = answer_paragraph(main_rows, table, spec, part, robust) + _posterior_sentence(posterior)
+    report = ClaimReport(ctx, TITLE + ("" if part == "main" else f" ({part})"), answer)
+    if not posterior.empty:
+        report.section("Over posterior worlds, by prior (from `posterior_*/`)", markdown_table(posterior),
+                       "Each row is the `--worlds posterior --prior NAME` run into `posterior_NAME/`, whose own "
+                       "report has every prediction; shares of worlds with Wilson 95% intervals.")
     _evidence(report, spec, main_rows, table, long, tagged, params, robust, part, ctx)
     _exception_and_power(report, spec, main_rows, settled_table, pilot)
     _deviations(report, spec)
@@ -509,6 +515,28 @@ def answer_paragraph(rows: pd.DataFrame, table: pd.DataFrame, spec: Predictions,
         text += (f" Here {len(flips)} of {len(robust) - 1} variants change the reading"
                  + (": " + "; ".join(flips["variant"]) if len(flips) else "") + ".")
     return text
+
+
+def posterior_readings(out_dir: Path) -> pd.DataFrame:
+    """The whole claim's shares and reading per prior, from the posterior-world runs in ``out_dir/posterior_*/``."""
+    rows = []
+    for path in sorted(Path(out_dir).glob("posterior_*/summary.csv")):
+        table = pd.read_csv(path).set_index("prediction")
+        if "whole_claim" not in table.index:
+            continue
+        whole = table.loc["whole_claim"]
+        rows.append({"prior": path.parent.name.removeprefix("posterior_"), "worlds": int(whole["worlds"]),
+                     **{f"{v} (95% CI)": _fmt_share(whole, v) for v in VERDICTS}, "reading": whole["reading"]})
+    return pd.DataFrame(rows)
+
+
+def _posterior_sentence(posterior: pd.DataFrame) -> str:
+    """The answer's sentence on the posterior worlds (empty before they have run)."""
+    if posterior.empty:
+        return ""
+    parts = [f"under the {r['prior']} prior it holds in {r['holds (95% CI)']} of {r['worlds']} worlds and is "
+             f"contradicted in {r['contradicted (95% CI)']} ({r['reading']})" for _, r in posterior.iterrows()]
+    return " Over worlds drawn from the calibration's posterior, " + "; ".join(parts) + "."
 
 
 def _fmt_share(row: pd.Series, v: str) -> str:

@@ -341,6 +341,20 @@ def test_over_worlds_table_from_synthetic_worlds():
     assert table.loc["NR-2", f"{HOLDS}_lo"] < 0.8 < table.loc["NR-2", f"{HOLDS}_hi"]
 
 
+def test_the_main_report_reads_each_priors_posterior_run(tmp_path):
+    held = pd.DataFrame({"whole_claim": [HOLDS] * 40, "core_only": [HOLDS] * 40, "core_and_claim": [HOLDS] * 40})
+    split = held.assign(whole_claim=[HOLDS] * 10 + [CONTRADICTED] * 30)
+    for prior, rows in (("default", held), ("log", split)):
+        (tmp_path / f"posterior_{prior}").mkdir()
+        over_worlds(rows, SPEC).to_csv(tmp_path / f"posterior_{prior}" / "summary.csv", index=False)
+    table = claim.posterior_readings(tmp_path).set_index("prior")
+    assert table.loc["default", "reading"] == "SUPPORTED" and table.loc["log", "reading"] == "REFUTED"
+    assert table.loc["default", "worlds"] == 40
+    sentence = claim._posterior_sentence(table.reset_index())
+    assert "default prior it holds in 100%" in sentence and "(REFUTED)" in sentence
+    assert claim._posterior_sentence(claim.posterior_readings(tmp_path / "none")) == ""
+
+
 def test_a_robustness_row_that_flips_is_flagged():
     base = {p: HOLDS for p in SPEC.whole_claim_ids()}
     rows = pd.DataFrame([{"variant": v, "world": w, **base, **change}
