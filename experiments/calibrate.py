@@ -658,13 +658,27 @@ def calibrate(*, priors: Sequence[str] = ("default",), budgets: Mapping[str, Bud
     say("the seeds' patterns over posterior worlds (not fitted)")
     patterns = post_fit_checks(posterior[posterior["prior"] == main_prior], FITTED,
                                draws=check_draws if not quick else 2, world=world, store=runs, jobs=jobs)
+    n_runs, run_seconds = simulation_time(runs / "store")
     result = {"priors": stats, "main_prior": main_prior, "predictive": checks, "post_fit_checks": patterns,
+              "runs": n_runs, "run_seconds": run_seconds,
               "corridors": {c.scenario: {"target": c.target, "tolerance": c.tolerance, "band": list(c.band),
                                          "source": c.source} for c in CORRIDORS},
               "fitted": [f.key for f in FITTED], "quick": quick, "command": command,
               "seconds": time.perf_counter() - started}
     write_outputs(out_dir, posterior, result)
     return result
+
+
+def simulation_time(store: Path) -> tuple[int, float]:
+    """Completed runs in the calibration's store and their summed run times (s): the cost of the whole
+    calibration, over every session it took (a resumed command's own clock sees only its last one)."""
+    n, seconds = 0, 0.0
+    for path in (store / "runs").glob("*.json"):
+        record = json.loads(path.read_text())
+        if record.get("status") == "completed":
+            n += 1
+            seconds += float(record.get("wall_seconds") or 0.0)
+    return n, seconds
 
 
 def write_posterior(path: Path, posterior: pd.DataFrame) -> None:
@@ -706,7 +720,9 @@ def write_outputs(out_dir: Path, posterior: pd.DataFrame, result: dict) -> None:
     s = result["priors"][main_prior]
     report.para(f"Prior `{main_prior}`: final tolerance {s['final_epsilon']:.3g} (1 = every corridor inside its "
                 f"band), acceptance rate of the last generation {s['acceptance_rate']:.2f}, effective sample size "
-                f"{s['ess']:.1f}, {s['simulations']} particles simulated in all, {s['seconds']:.0f} s this session.")
+                f"{s['ess']:.1f}, {s['simulations']} particles simulated in all. The whole calibration (every prior and "
+                f"the checks) ran {result['runs']:,} simulations, {result['run_seconds'] / 3600:.1f} hours of run "
+                f"time summed over runs (about {result['run_seconds'] / 7200:.1f} hours on two cores).")
     report.heading("What the data identify: contraction from prior to posterior")
     table = pd.DataFrame(s["contraction"])
     unidentified = [r["parameter"] for r in s["contraction"] if not r["identified"]]

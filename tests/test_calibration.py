@@ -78,6 +78,7 @@ def test_posterior_file_schema_report_and_worlds(tmp_path):
     saved = json.loads((out / "calibration.json").read_text())
     assert saved["priors"]["default"]["final_epsilon"] == result["priors"]["default"]["final_epsilon"]
     assert set(saved["predictive"]) == {c.scenario for c in CORRIDORS}
+    assert saved["runs"] > 0 and saved["run_seconds"] > 0  # the whole calibration's cost, over sessions
     for check in saved["predictive"].values():
         assert 0 <= check["coverage"] <= 1 and check["q05"] <= check["q95"]
     report = (out / "report.md").read_text()
