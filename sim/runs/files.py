@@ -180,9 +180,10 @@ def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
     ``commit`` is ``None`` when the package is not run from a git checkout
     (e.g. installed from a wheel) or the repository has no commit yet.
     ``dirty`` counts modified and untracked files that git does not ignore,
-    except the outputs under ``results/`` (the reports a rerun rewrites one
-    after another: the first would mark every later one dirty); the one
-    input there, the calibration's posterior, still counts.
+    except under ``results/``: the reports a rerun rewrites one after another
+    (the first would mark every later one dirty). The one file there that
+    runs read, the calibration's posterior, is not code either: the worlds
+    drawn from it are written beside the report that used them.
     """
     def git(*args: str) -> str | None:
         try:
@@ -204,14 +205,9 @@ def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
     return {"commit": commit or None, "dirty": any(counts_as_code(path) for path in changed)}
 
 
-#: Files under ``results/`` that runs read (so a change to them is a change to what produced a report).
-RESULT_INPUTS = ("results/calibration/posterior.parquet",)
-
-
 def counts_as_code(path: str) -> bool:
     """Whether a changed path (relative to the repository) makes a report's code "uncommitted"."""
-    path = path.split(" -> ")[-1]  # a rename: its new name
-    return not path.startswith("results/") or path in RESULT_INPUTS
+    return not path.split(" -> ")[-1].startswith("results/")  # a rename: its new name
 
 
 def utc_now() -> _dt.datetime:
