@@ -781,7 +781,9 @@ def write_outputs(out_dir: Path, posterior: pd.DataFrame, result: dict) -> None:
     report.heading("Reproduce")
     report.para("```\nrecruitsim-calibrate --priors default,widened,log    # the full calibration "
                 "(docs/VALIDATION.md, 2.5)\nrecruitsim-experiment claim --worlds posterior\n```")
-    report.write(command=result["command"], seconds=result["seconds"], quick=result["quick"])
+    report.write(command=result["command"], seconds=result["seconds"], quick=result["quick"],
+                 also=f" this time; every run it used, over all the sessions it took: "
+                      f"{result['run_seconds'] / 3600:.1f} hours of run time summed")
 
 
 def _figure_marginals(posterior: pd.DataFrame, prior: str, stem: Path) -> None:

@@ -234,10 +234,12 @@ class Document(MarkdownReport):
         rel = Path(path).relative_to(self.out_dir).with_suffix("")
         self.lines += [f"![{caption}]({rel}.png)", "", f"*{caption}* ([SVG]({rel}.svg))", ""]
 
-    def write(self, *, command: str, seconds: float, quick: bool = False) -> Path:
-        """Add the provenance block (command, time, commit) and write the file."""
+    def write(self, *, command: str, seconds: float, quick: bool = False, also: str = "") -> Path:
+        """Add the provenance block (command, time, commit) and write the file; ``also`` follows the time (e.g.
+        what a resumed command's runs cost before it)."""
         self.quick = quick
-        return self.write_file([f"- Command: `{command}` ({seconds / 60:.1f} min on this machine)", *code_line()])
+        return self.write_file([f"- Command: `{command}` ({seconds / 60:.1f} min on this machine{also})",
+                                *code_line()])
 
 
 def _window(runs: pd.DataFrame) -> str:
