@@ -40,6 +40,10 @@ def test_a_work_tree_with_uncommitted_changes_is_refused(monkeypatch):
     monkeypatch.setattr(reproduce, "git", lambda *a: " M sim/model/workers.py" if a[0] == "status" else "abc")
     with pytest.raises(SystemExit, match="uncommitted changes"):
         reproduce.clean_commit()
+    # reports an earlier stage (or an interrupted run) rewrote are output, not code
+    monkeypatch.setattr(reproduce, "git", lambda *a: "M results/claim/report.md\n?? results/reproduce.json"
+                        if a[0] == "status" else "abc")
+    assert reproduce.clean_commit() == "abc"
 
 
 def test_a_stage_done_on_the_same_commit_is_skipped_and_a_failure_stops_the_rest(monkeypatch, tmp_path):
