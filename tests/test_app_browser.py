@@ -184,6 +184,16 @@ def _lever_input(s: Session, key: str):
     return s.page.locator(f".rs-input-{key.replace('.', '-').replace('_', '-')} input")
 
 
+def fill_rendered(box, text: str) -> None:
+    """Fill an input once the server has rendered its value into it: on a loaded machine a fill made before
+    that render was overwritten by it (the class test then set the old fee, not the text typed)."""
+    from playwright.sync_api import expect
+
+    expect(box).not_to_have_value("")
+    box.fill(text)
+    expect(box).to_have_value(text)
+
+
 def set_lever(s: Session, key: str, value: str) -> None:
     box = _lever_input(s, key)
     box.fill(value)
@@ -466,9 +476,9 @@ def test_a_class_session_with_a_teacher_and_three_students(browser, tmp_path):
         wrong.close()
 
         ana, ben, eva = students["Ana"], students["Ben"], students["Eva"]
-        ana.page.locator(".rs-fee input").fill("2")
+        fill_rendered(ana.page.locator(".rs-fee input"), "2")
         ana.click(".rs-set-fee")
-        ben.page.locator(".rs-fee input").fill("a lot")  # bad input: a message, nothing changes
+        fill_rendered(ben.page.locator(".rs-fee input"), "a lot")  # bad input: a message, nothing changes
         ben.click(".rs-set-fee")
         expect(ben.page.locator(".rs-controls")).to_contain_text("not a number")
         eva.click(".rs-kickbacks .v-input--selection-controls__ripple")
