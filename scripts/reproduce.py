@@ -84,10 +84,9 @@ def git(*args: str) -> str:
 
 def clean_commit() -> str:
     """The HEAD commit; exits if code has uncommitted changes (what the reports say: results/ is output)."""
-    from sim.runs.files import counts_as_code
+    from sim.runs.files import code_changes
 
-    dirty = [line for line in git("status", "--porcelain").splitlines()
-             if line.strip() and counts_as_code(line.split(maxsplit=1)[-1].strip('"'))]
+    dirty = code_changes(git("status", "--porcelain"))
     if dirty:
         sys.exit("reproduce: the work tree has uncommitted changes; commit or drop them first, so that every "
                  "report names the commit it ran on:\n" + "\n".join(dirty))

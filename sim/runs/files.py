@@ -200,14 +200,16 @@ def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
     status = git("status", "--porcelain")
     if status is None:
         return {"commit": commit or None, "dirty": None}
-    # "XY path" per line (the first line's leading blank is stripped with the output's)
-    changed = [line.split(maxsplit=1)[-1].strip('"') for line in status.splitlines() if line.strip()]
-    return {"commit": commit or None, "dirty": any(counts_as_code(path) for path in changed)}
+    return {"commit": commit or None, "dirty": bool(code_changes(status))}
 
 
-def counts_as_code(path: str) -> bool:
-    """Whether a changed path (relative to the repository) makes a report's code "uncommitted"."""
-    return not path.split(" -> ")[-1].startswith("results/")  # a rename: its new name
+def code_changes(status: str) -> list[str]:
+    """The lines of ``git status --porcelain`` that make a report's code "uncommitted": any changed path
+    outside ``results/`` ("XY path" per line; a leading blank may have been stripped; a rename counts by
+    its new name)."""
+    lines = [line for line in status.splitlines() if line.strip()]
+    return [line for line in lines
+            if not line.split(maxsplit=1)[-1].strip('"').split(" -> ")[-1].startswith("results/")]
 
 
 def utc_now() -> _dt.datetime:
