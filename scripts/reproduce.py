@@ -46,9 +46,11 @@ class Stage:
     about: str
 
 
-def stages(jobs: int, posterior_worlds: int, robustness_seeds: int) -> list[Stage]:
+def stages(jobs: int, posterior_worlds: int, robustness_seeds: int,
+           posterior_seeds: int | None = None) -> list[Stage]:
     """Every stage, cheapest first, so that a short sitting still finishes whole reports."""
     j = ("--jobs", str(jobs))
+    seeds = ("--seeds", str(posterior_seeds)) if posterior_seeds else ()
     out = [Stage(name, "recruitsim-experiment", (name, *j), f"the {name} experiment")
            for name in ("deterrence", "audit_design", "voice_and_brands", "public_channel")]
     out += [
@@ -71,7 +73,7 @@ def stages(jobs: int, posterior_worlds: int, robustness_seeds: int) -> list[Stag
     for prior in PRIORS:
         out.append(Stage(f"claim_posterior_{prior}", "recruitsim-experiment",
                          ("claim", "--worlds", "posterior", "--prior", prior, "--n-worlds", str(posterior_worlds),
-                          "--out", f"results/claim/posterior_{prior}", *j),
+                          "--out", f"results/claim/posterior_{prior}", *seeds, *j),
                          f"the verdict over posterior worlds of the {prior} prior"))
     out.append(Stage("claim_report", "recruitsim-experiment", ("claim", "--skip-sweep", *j),
                      "the claim's main report again, with the robustness and boundary tables"))
@@ -132,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posterior-worlds", type=int, default=35,
                         help="posterior worlds per prior for the claim (default 35: the fewest with which the "
                              "file's SUPPORTED reading is reachable; the file asks for 500)")
+    parser.add_argument("--posterior-seeds", type=int, default=None,
+                        help="seeds per cell of each posterior world (default: the file's test.seeds_per_world; "
+                             "the file's pilot rule allows down to 48)")
     parser.add_argument("--robustness-seeds", type=int, default=48,
                         help="seeds per cell of the robustness and boundary parts (default 48, the file's "
                              "single-test floor)")
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rerun stages already done on this commit")
     parser.add_argument("--list", action="store_true", help="list the stages and what the log says of each")
     args = parser.parse_args(argv)
-    plan = stages(args.jobs, args.posterior_worlds, args.robustness_seeds)
+    plan = stages(args.jobs, args.posterior_worlds, args.robustness_seeds, args.posterior_seeds)
     names = [s.name for s in plan]
     for name in [*(args.only or []), *([args.start] if args.start else [])]:
         if name not in names:

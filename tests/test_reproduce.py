@@ -23,7 +23,7 @@ PARSERS = {"recruitsim-experiment": run._parser, "recruitsim-discover": discover
 
 
 def test_every_stage_is_a_command_its_parser_accepts():
-    plan = reproduce.stages(jobs=2, posterior_worlds=35, robustness_seeds=48)
+    plan = reproduce.stages(jobs=2, posterior_worlds=35, robustness_seeds=12, posterior_seeds=48)
     names = [s.name for s in plan]
     assert len(names) == len(set(names))
     for stage in plan:
@@ -34,6 +34,10 @@ def test_every_stage_is_a_command_its_parser_accepts():
     posterior = [s for s in plan if s.name.startswith("claim_posterior_")]
     assert {s.args[s.args.index("--prior") + 1] for s in posterior} == {"default", "widened", "log"}
     assert len({s.args[s.args.index("--out") + 1] for s in posterior}) == 3  # one folder per prior
+    assert all(s.args[s.args.index("--seeds") + 1] == "48" for s in posterior)
+    assert all(s.args[s.args.index("--seeds") + 1] == "12" for s in plan if s.name in ("claim_robustness", "claim_boundary"))
+    default = reproduce.stages(jobs=2, posterior_worlds=35, robustness_seeds=48)
+    assert not any("--seeds" in s.args for s in default if s.name.startswith("claim_posterior_"))  # the file's own
 
 
 def test_a_work_tree_with_uncommitted_changes_is_refused(monkeypatch):
